@@ -51,7 +51,6 @@ def benchmark_table(x_shape, w_shape, stride=1, padding=0, repeats=3, warmup=1, 
     import torch
     import torch.nn.functional as F
 
-    macs = conv2d_macs(x_shape, w_shape, stride, padding)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(x_shape).astype(dtype)
     w = rng.standard_normal(w_shape).astype(dtype)

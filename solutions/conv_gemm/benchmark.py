@@ -74,14 +74,13 @@ def benchmark_table(x_shape, w_shape, stride=1, padding=0, repeats=3, warmup=1, 
     import torch
     import torch.nn.functional as F
 
-    macs = conv2d_macs(x_shape, w_shape, stride, padding)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(x_shape).astype(dtype)
     w = rng.standard_normal(w_shape).astype(dtype)
     # BEGIN SOLUTION benchmark
+    macs = conv2d_macs(x_shape, w_shape, stride, padding)
     kernel = tuple(w_shape[2:])
     c_out = w_shape[0]
-    n = x_shape[0]
     w_mat = w.reshape(c_out, -1)
 
     def im2col_gemm():
@@ -107,6 +106,5 @@ def benchmark_table(x_shape, w_shape, stride=1, padding=0, repeats=3, warmup=1, 
     for row in rows:
         row["gflops"] = 2 * macs / row["seconds"] / 1e9
         row["speedup"] = naive_seconds / row["seconds"]
-    del n
     return rows
     # END SOLUTION
