@@ -1,17 +1,23 @@
-# Convolution as GEMM: every command sets up .venv from requirements.txt when it is missing
+# Convolution as GEMM. Every command sets up .venv from requirements.txt when it is missing
 # or older than requirements.txt, and reuses it otherwise.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+GRADER := PYTHONPATH=autograder $(PY) -m grader
 
 SUBMISSIONS ?= autograder/samples
 OUT ?= grades
 
-.PHONY: help venv test assignments
+.PHONY: help venv test grade check autograder release assignments samples bench bench-ref
 help:
-	@echo "make test         run the repository's test suite"
-	@echo "make assignments  regenerate assignments/ from solutions/"
+	@echo "make grade [SUBMISSIONS=DIR OUT=DIR2]  grade a folder of submissions (default: the samples) into grades/"
+	@echo "make test                              run the repository's own test suite"
+	@echo "make check                             what a student runs: public checks on assignments/"
+	@echo "make autograder                        build dist/autograder.zip for Gradescope"
+	@echo "make release                           build dist/student/ and dist/student.zip"
+	@echo "make assignments                       regenerate assignments/ from solutions/"
+	@echo "make bench / make bench-ref            benchmark table and plot / reference speed targets"
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -24,3 +30,25 @@ test: $(STAMP)
 
 assignments: $(STAMP)
 	$(PY) tools/make_assignments.py
+	@if [ -f tools/make_notebook.py ]; then $(PY) tools/make_notebook.py; fi
+
+samples: $(STAMP)
+	$(PY) tools/make_samples.py
+
+grade: $(STAMP) samples
+	$(GRADER) grade $(SUBMISSIONS) --out $(OUT)
+
+check: $(STAMP)
+	$(GRADER) check assignments
+
+autograder: $(STAMP)
+	$(PY) tools/build_dist.py autograder
+
+release: $(STAMP)
+	$(PY) tools/build_dist.py release
+
+bench: $(STAMP)
+	$(PY) bench/bench.py
+
+bench-ref: $(STAMP)
+	$(PY) bench/ref_ratios.py
