@@ -64,13 +64,11 @@ def benchmark_channels_last(x_shape, w_shape, dtype="float16", repeats=20) -> di
 
     from .benchmark import time_callable
 
-    if not torch.cuda.is_available():
-        raise RuntimeError("benchmark_channels_last needs CUDA, and torch.cuda.is_available() is False")
     if not isinstance(repeats, numbers.Integral) or repeats < 1:
         raise ValueError(f"repeats must be a positive int, got {repeats!r}")
     try:
         torch_dtype = getattr(torch, dtype)
     except AttributeError:
         raise ValueError(f"unknown dtype {dtype!r}") from None
-    # TODO(layout): your code here
+    # TODO(layout): raise RuntimeError without CUDA; time F.conv2d on NCHW tensors, then on .to(memory_format=torch.channels_last) ones.
     raise NotImplementedError("benchmark_channels_last: not implemented yet (question 'layout')")

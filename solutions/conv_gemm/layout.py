@@ -67,8 +67,6 @@ def benchmark_channels_last(x_shape, w_shape, dtype="float16", repeats=20) -> di
 
     from .benchmark import time_callable
 
-    if not torch.cuda.is_available():
-        raise RuntimeError("benchmark_channels_last needs CUDA, and torch.cuda.is_available() is False")
     if not isinstance(repeats, numbers.Integral) or repeats < 1:
         raise ValueError(f"repeats must be a positive int, got {repeats!r}")
     try:
@@ -76,6 +74,9 @@ def benchmark_channels_last(x_shape, w_shape, dtype="float16", repeats=20) -> di
     except AttributeError:
         raise ValueError(f"unknown dtype {dtype!r}") from None
     # BEGIN SOLUTION layout
+    # HINT: raise RuntimeError without CUDA; time F.conv2d on NCHW tensors, then on .to(memory_format=torch.channels_last) ones.
+    if not torch.cuda.is_available():
+        raise RuntimeError("benchmark_channels_last needs CUDA, and torch.cuda.is_available() is False")
     x = torch.randn(*x_shape, device="cuda", dtype=torch_dtype)
     w = torch.randn(*w_shape, device="cuda", dtype=torch_dtype)
     pad = w_shape[-1] // 2

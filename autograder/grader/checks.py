@@ -1,0 +1,249 @@
+"""How a check is written: the registry, the call context, and typed comparisons with diagnoses.
+
+A check is a function ``check(ctx)`` registered with :func:`check`. It builds inputs with
+``ctx.rng``, runs the student's code with ``ctx.call`` (in the child), computes expected
+values itself with torch, and raises :class:`CheckFailed` with a teaching message.
+Public checks may show the call they made; hidden checks name only the property that
+failed (``ctx.public`` tells which), never inputs or tracebacks.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from grader import wire
+from grader.interface import module_of
+
+F64 = dict(rtol=1e-7, atol=1e-9)
+"""float64 tolerance: the reference's einsum and torch agree to ~1e-14; 1e-7 leaves room for any summation order."""
+F32 = dict(rtol=1e-4, atol=1e-3)
+"""float32 tolerance: sums of up to a few hundred products of N(0, 1) values carry ~1e-5 absolute error."""
+
+
+def tolerance(dtype) -> dict:
+    return F32 if np.dtype(dtype) == np.float32 else F64
+
+
+class CheckFailed(Exception):
+    """A check's verdict: the message is the student's feedback."""
+
+
+@dataclass
+class Check:
+    question: str
+    name: str
+    public: bool
+    fn: Callable
+    weight: float = 1.0
+    needs_cuda: bool = False
+    skip_with_cuda: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.question}:{'public' if self.public else 'hidden'}:{self.name}"
+
+
+REGISTRY: list[Check] = []
+
+
+def check(question: str, name: str, *, public: bool, weight: float = 1.0, needs_cuda: bool = False, skip_with_cuda: bool = False):
+    """Register ``fn(ctx)`` as a check of ``question``."""
+
+    def register(fn):
+        REGISTRY.append(Check(question, name, public, fn, weight, needs_cuda, skip_with_cuda))
+        return fn
+
+    return register
+
+
+@dataclass
+class Reply:
+    """What came back from one student call (all of it untrusted data)."""
+
+    value: object = None
+    error: dict | None = None
+    probes: dict = field(default_factory=dict)
+    forbidden: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def seeded_rng(seed: int, check_id: str) -> np.random.Generator:
+    """The same check and seed always draw the same inputs (crc32, not Python's salted hash)."""
+    return np.random.default_rng([seed, zlib.crc32(check_id.encode())])
+
+
+class Context:
+    """Passed to every check: randomness, the call into the child, and the verdict helpers."""
+
+    def __init__(self, check: Check, rng: np.random.Generator, send: Callable[[dict, float | None], Reply]):
+        self.check = check
+        self.public = check.public
+        self.rng = rng
+        self._send = send
+
+    # -- inputs
+    def randn(self, *shape, dtype=np.float64) -> np.ndarray:
+        return self.rng.standard_normal(shape).astype(dtype)
+
+    # -- calls
+    def call(self, func: str, *args, probes=(), torch=False, upstream=None, noncontiguous=(), timeout=None, **kwargs) -> Reply:
+        """Run the student's ``func(*args, **kwargs)`` in the child.
+
+        ``noncontiguous``: indices of array arguments the child should receive as non-contiguous
+        views (same values). ``torch``: arrays arrive as tensors (``wire.TensorValue`` for grads).
+        """
+        sent_args = []
+        for i, a in enumerate(args):
+            if i in noncontiguous:
+                a = np.ascontiguousarray(np.swapaxes(a, -1, -2))
+            sent_args.append(a)
+        message = {
+            "op": "call",
+            "module": module_of(func),
+            "func": func,
+            "args": wire.encode(list(sent_args)),
+            "kwargs": wire.encode(kwargs)["__dict__"],
+            "probes": list(probes),
+            "torch": torch,
+            "noncontiguous": list(noncontiguous),
+        }
+        if upstream is not None:
+            message["upstream"] = wire.encode(upstream)
+        return self._send(message, timeout)
+
+    def value(self, reply: Reply, what: str):
+        """The returned value, or a failure that says what went wrong in the call."""
+        if reply.error is not None:
+            raise CheckFailed(f"{what}: {describe_error(reply.error, self.public)}")
+        return reply.value
+
+    # -- verdicts
+    def fail(self, public_text: str, hidden_text: str | None = None):
+        raise CheckFailed(public_text if self.public or hidden_text is None else hidden_text)
+
+    def expect_array(self, reply: Reply, expected: np.ndarray, what: str, *, dtype=None, tol=None,
+                     diagnoses=(), shape_hint: str = "", kind=np.ndarray) -> np.ndarray:
+        """Typed comparison: type, then shape, then dtype, then finiteness, then values."""
+        got = self.value(reply, what)
+        if kind is np.ndarray and not (type(got) is np.ndarray):
+            self.fail(f"{what} returned {type_text(got)}; expected a numpy.ndarray")
+        if kind is wire.TensorValue:
+            if not isinstance(got, wire.TensorValue):
+                self.fail(f"{what} returned {type_text(got)}; expected a torch.Tensor")
+            got = got.array
+        expected = np.asarray(expected)
+        if got.shape != expected.shape:
+            hint = next((msg for alt, msg in diagnoses if alt is not None and np.shape(alt) == got.shape and _close(got, alt, tol or F64)), None)
+            detail = f" ({hint})" if hint else ""
+            formula = f" {shape_hint}" if shape_hint and self.public else ""
+            self.fail(
+                f"{what} returned shape {got.shape}, expected {expected.shape}{detail}.{formula}",
+                f"{what}: wrong output shape{detail or ''}." + (" Check Ho = floor((H + 2p - d(k-1) - 1)/s) + 1." if shape_hint else ""),
+            )
+        if dtype is not None and got.dtype != np.dtype(dtype):
+            self.fail(f"{what} returned dtype {got.dtype} for {np.dtype(dtype)} input: work in the input's dtype")
+        if got.dtype.kind not in "fiub":
+            self.fail(f"{what} returned dtype {got.dtype}; expected a real floating-point array")
+        if not np.all(np.isfinite(got)):
+            bad = int(np.size(got) - np.count_nonzero(np.isfinite(got)))
+            self.fail(f"{what} returned {bad} NaN or inf value(s)")
+        tol = tol or tolerance(dtype or got.dtype)
+        if _close(got, expected, tol):
+            return got
+        for alt, msg in diagnoses:
+            if alt is not None and np.shape(alt) == got.shape and _close(got, alt, tol):
+                self.fail(f"{what}: {msg}")
+        err = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+        where = np.unravel_index(int(np.argmax(err)), err.shape)
+        self.fail(
+            f"{what} differs from the expected values: max abs error {err.max():.3g} at index {tuple(int(i) for i in where)} "
+            f"({int(np.count_nonzero(~np.isclose(got, expected, **tol)))} of {got.size} entries off)",
+            f"{what}: wrong values (max abs error {err.max():.3g})",
+        )
+
+    def expect_equal(self, reply: Reply, expected, what: str, *, types=(int,)):
+        got = self.value(reply, what)
+        if type(got) not in types:
+            self.fail(f"{what} returned {type_text(got)}; expected {' or '.join(t.__name__ for t in types)}")
+        if got != expected:
+            self.fail(f"{what} returned {got!r}, expected {expected!r}", f"{what}: wrong value")
+        return got
+
+    def expect_raises(self, reply: Reply, error_type: str, what: str):
+        if reply.error is None:
+            self.fail(f"{what} returned {type_text(reply.value)}; expected it to raise {error_type}")
+        if reply.error.get("type") != error_type:
+            self.fail(f"{what} raised {reply.error.get('type')}; expected {error_type} with a message that says what is wrong")
+
+
+def _close(got, expected, tol) -> bool:
+    try:
+        return bool(np.allclose(np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64), **tol))
+    except (TypeError, ValueError):
+        return False
+
+
+def type_text(value) -> str:
+    if isinstance(value, wire.Unsupported):
+        return f"an object of type {value.type_name}"
+    if isinstance(value, wire.TensorValue):
+        return "a torch.Tensor"
+    if type(value) is np.ndarray:
+        return f"a numpy.ndarray of shape {value.shape}"
+    return f"{type(value).__name__} {value!r}"[:120]
+
+
+def describe_error(error: dict, public: bool) -> str:
+    kind = error.get("type", "an exception")
+    if kind == "NotImplementedError":
+        return "not implemented yet (raises NotImplementedError)"
+    if kind == "MemoryError":
+        return "ran out of memory (MemoryError: the limit is 2 GiB)"
+    if kind in ("ChildFailure", "GraderLimit"):
+        return error.get("message", kind)
+    if not public:
+        return f"raised {kind}"
+    where = f" at {error['frames'][-1]}" if error.get("frames") else ""
+    message = str(error.get("message", ""))[:300]
+    return f"raised {kind}: {message}{where}"
+
+
+# ---------------------------------------------------------------- shared expectations (torch)
+def torch_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:
+    """The expected forward output, computed in float64 by ``F.conv2d``."""
+    import torch
+    import torch.nn.functional as F
+
+    t = lambda a: torch.from_numpy(np.asarray(a, dtype=np.float64))  # noqa: E731
+    return F.conv2d(t(x), t(w), None if b is None else t(b), stride, padding, dilation, groups).numpy()
+
+
+def conv_diagnoses(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Wrong answers the grader recognises for a forward convolution, with what each means."""
+    expected = torch_conv2d(x, w, b, stride, padding, dilation, groups)
+    out = [
+        (torch_conv2d(x, w[..., ::-1, ::-1].copy(), b, stride, padding, dilation, groups),
+         "this is the convolution with the flipped kernel: F.conv2d computes cross-correlation, so do not flip w"),
+        (np.swapaxes(expected, -1, -2), "the output is transposed (H and W swapped)"),
+    ]
+    if b is not None:
+        out.append((expected - np.asarray(b, dtype=np.float64)[None, :, None, None], "the bias b was not added"))
+    return out
+
+
+def pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def shape_formula(x_shape, w_shape, stride=1, padding=0, dilation=1) -> str:
+    """The output-size formula worked out for one call, axis by axis."""
+    parts = []
+    for axis, name in ((0, "Ho"), (1, "Wo")):
+        size, k = x_shape[2 + axis], w_shape[2 + axis]
+        s, p, d = pair(stride)[axis], pair(padding)[axis], pair(dilation)[axis]
+        out = (size + 2 * p - d * (k - 1) - 1) // s + 1
+        parts.append(f"{name} = floor(({size} + 2*{p} - {d}*({k}-1) - 1)/{s}) + 1 = {out}")
+    return "; ".join(parts)

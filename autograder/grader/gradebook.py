@@ -1,0 +1,122 @@
+"""Grade a class folder in parallel: grades.csv, one results.json per student, a histogram, a summary."""
+from __future__ import annotations
+
+import csv
+import os
+import statistics
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from grader.interface import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
+from grader.results import failure_json, gradescope_json, write_json_atomic
+from grader.submission import student_name
+
+
+def find_submissions(folder: Path) -> list[Path]:
+    """One folder or .zip per student, skipping hidden entries; sorted for a stable gradebook."""
+    entries = [p for p in sorted(Path(folder).iterdir()) if not p.name.startswith((".", "_"))]
+    return [p for p in entries if p.is_dir() or p.suffix == ".zip"]
+
+
+def _grade_one(path: str, seed: int) -> dict:
+    from grader.engine import grade_submission
+
+    try:
+        return grade_submission(Path(path), seed=seed)
+    except Exception as exc:  # noqa: BLE001 - one grader failure must not lose the class's other grades
+        return {"student": student_name(Path(path)), "error": f"{type(exc).__name__}: {exc}"}
+
+
+def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = None, progress=True) -> list[dict]:
+    submissions = find_submissions(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        os.chmod(out, 0o700)  # children run as another user where possible; the gradebook is not theirs to read
+    workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
+    results: list[dict] = []
+    bar = _progress(len(submissions)) if progress else None
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_grade_one, str(p), seed): p for p in submissions}
+        for future in as_completed(futures):
+            path = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker that died (killed, out of memory)
+                result = {"student": student_name(path), "error": f"worker failed: {type(exc).__name__}: {exc}"}
+            results.append(result)
+            student_dir = out / result["student"]
+            data = failure_json(result["error"]) if "error" in result else gradescope_json(result)
+            write_json_atomic(student_dir / "results.json", data)
+            if bar:
+                bar.update(result["student"])
+    if bar:
+        bar.close()
+    results.sort(key=lambda r: r["student"])
+    write_csv(results, out / "grades.csv")
+    write_histogram(results, out / "histogram.png")
+    return results
+
+
+def write_csv(results: list[dict], path: Path) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "total", "max_total", *QUESTION_IDS])
+        for r in results:
+            if "error" in r:
+                writer.writerow([r["student"], 0, MAX_TOTAL, *[0 for _ in QUESTION_IDS]])
+                continue
+            writer.writerow([r["student"], f"{r['total']:g}", f"{r['max_total']:g}",
+                             *[f"{r['questions'][q]['score']:g}" if q in r["questions"] else 0 for q in QUESTION_IDS]])
+
+
+def write_histogram(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    totals = [0.0 if "error" in r else r["total"] for r in results]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.hist(totals, bins=20, range=(0, MAX_TOTAL + POINTS["winograd"]), color="#3b7dd8", edgecolor="white")
+    ax.axvline(MAX_TOTAL, color="grey", linestyle="--", label=f"max {MAX_TOTAL:g} (+{POINTS['winograd']:g} extra credit)")
+    ax.set_xlabel("total score")
+    ax.set_ylabel("submissions")
+    ax.set_title(f"Convolution as GEMM: {len(totals)} submission(s)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def summary_table(results: list[dict]) -> str:
+    """Mean and spread per question, for the terminal."""
+    graded = [r for r in results if "error" not in r]
+    lines = [f"{'question':<12}{'mean':>8}{'stdev':>8}{'min':>7}{'max':>7}{'points':>8}"]
+    for q in QUESTION_IDS + ("total",):
+        scores = [r["total"] if q == "total" else r["questions"][q]["score"] for r in graded if q == "total" or q in r["questions"]]
+        if not scores:
+            continue
+        points = MAX_TOTAL if q == "total" else POINTS[q]
+        spread = statistics.pstdev(scores) if len(scores) > 1 else 0.0
+        tag = "*" if q in EXTRA_CREDIT else ""
+        lines.append(f"{q + tag:<12}{statistics.mean(scores):>8.2f}{spread:>8.2f}{min(scores):>7.1f}{max(scores):>7.1f}{points:>8g}")
+    lines.append("* extra credit")
+    for r in results:
+        if "error" in r:
+            lines.append(f"GRADER ERROR for {r['student']}: {r['error']} (recorded as 0)")
+    return "\n".join(lines)
+
+
+class _progress:
+    def __init__(self, total):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+        self.progress.start()
+        self.task = self.progress.add_task("", total=total)
+
+    def update(self, student):
+        self.progress.update(self.task, advance=1, description=student)
+
+    def close(self):
+        self.progress.stop()

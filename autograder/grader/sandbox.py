@@ -1,0 +1,313 @@
+"""The trusted side of the process boundary: start a confined child, talk to it, survive it.
+
+One :class:`Child` serves the checks of one question. Each request has a deadline; a child
+that hangs is killed with its whole process group, one that dies is reported by signal or
+exit code, and the caller starts a fresh child for the checks that remain.
+
+Confinement of the child, strongest first where the machine allows it:
+- Landlock (Linux >= 5.13): reads only the Python installation and the scratch folder,
+  writes only its work folder, no TCP, no signals outside its sandbox (child.py applies it);
+- under root, an unprivileged user (``nobody`` unless GRADER_SANDBOX_USER says otherwise),
+  when that user can run the interpreter;
+- always: its own session and process group, rlimits on address space, CPU time, file
+  size and core dumps, stdin/stdout/stderr on /dev/null, a scrubbed environment.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import pwd
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import wire
+
+HERE = Path(__file__).resolve().parent
+RUNNER_FILES = ("child.py", "wire.py", "landlock.py")
+
+
+@dataclass
+class Limits:
+    """Per-child limits; every figure appears in the feedback when it is hit."""
+
+    call_seconds: float = 10.0
+    start_seconds: float = 30.0
+    memory_bytes: int = 2 << 30
+    cpu_seconds: int = 120
+    file_bytes: int = 64 << 20
+
+    def memory_text(self) -> str:
+        return f"{self.memory_bytes / (1 << 30):g} GiB"
+
+
+class ChildFailure(Exception):
+    """The child could not answer: ``kind`` is timeout, crash, exit, memory or protocol."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def describe_exit(returncode: int, limits: Limits) -> ChildFailure:
+    if returncode < 0:
+        sig = -returncode
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
+        if sig == signal.SIGXCPU:
+            return ChildFailure("timeout", f"used more than {limits.cpu_seconds} s of CPU time (killed: {name})")
+        if sig == signal.SIGXFSZ:
+            return ChildFailure("crash", f"wrote a file larger than {limits.file_bytes >> 20} MiB (killed: {name})")
+        return ChildFailure("crash", f"crashed: signal {sig} ({name})")
+    return ChildFailure("exit", f"the process exited with code {returncode} while running your code (sys.exit or os._exit?)")
+
+
+@dataclass
+class Scratch:
+    """A per-submission folder: runner/ (grader code the child runs), pkg/ (the package), work/ (cwd)."""
+
+    root: Path
+    oracle: bool = True
+    owner_uid: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def runner(self) -> Path:
+        return self.root / "runner"
+
+    @property
+    def package(self) -> Path:
+        return self.root / "pkg"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    def prepare(self) -> None:
+        for d in (self.root, self.runner, self.package, self.work):
+            d.mkdir(parents=True, exist_ok=True)
+            os.chmod(d, 0o755)
+        for name in RUNNER_FILES + (("oracle.py",) if self.oracle else ()):
+            shutil.copyfile(HERE / name, self.runner / name)
+        if self.owner_uid is not None:
+            os.chown(self.work, self.owner_uid, -1)
+
+    def reset_work(self) -> None:
+        """Empty work/ between children, so one question's files cannot reach the next."""
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir()
+        os.chmod(self.work, 0o755)
+        if self.owner_uid is not None:
+            os.chown(self.work, self.owner_uid, -1)
+
+
+def _read_paths() -> list[str]:
+    """What the child may read: the interpreter, its libraries, system files, its own /proc."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        paths.add(sysconfig.get_paths().get(key, ""))
+    paths.update(["/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc", "/proc", "/sys/devices/system/cpu", "/dev/urandom", "/dev/zero"])
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return sorted({os.path.realpath(p) for p in paths if p and os.path.exists(p) and not _inside_grader(p)})
+
+
+def _inside_grader(path: str) -> bool:
+    """Never whitelist the grader's own folder (it holds the hidden checks)."""
+    real, grader = os.path.realpath(path), str(HERE.parent)
+    return real == grader or real.startswith(grader + os.sep)
+
+
+_SANDBOX_USER: tuple[int, int] | None | bool = False  # False: not probed yet
+
+
+def sandbox_user() -> tuple[int, int] | None:
+    """``(uid, gid)`` to run children as, or None (not root, no such user, or it cannot run Python)."""
+    global _SANDBOX_USER
+    if _SANDBOX_USER is not False:
+        return _SANDBOX_USER
+    _SANDBOX_USER = None
+    if os.geteuid() != 0 or os.environ.get("GRADER_SANDBOX_USER", "nobody") == "":
+        return None
+    try:
+        entry = pwd.getpwnam(os.environ.get("GRADER_SANDBOX_USER", "nobody"))
+    except KeyError:
+        return None
+    ids = (entry.pw_uid, entry.pw_gid)
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-E", "-s", "-c", "import numpy"], preexec_fn=lambda: _demote(ids),
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=60, cwd="/",
+        )
+        if probe.returncode == 0:
+            _SANDBOX_USER = ids
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return _SANDBOX_USER
+
+
+def _demote(ids):
+    uid, gid = ids
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+
+
+class Child:
+    """A confined Python process running child.py for one question."""
+
+    def __init__(self, scratch: Scratch, limits: Limits):
+        self.scratch = scratch
+        self.limits = limits
+        self.proc: subprocess.Popen | None = None
+        self.reader = wire.MessageReader()
+        self.landlock_abi = 0
+        self.user = sandbox_user()
+
+    # -- lifecycle
+    def start(self) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        limits, ids = self.limits, self.user
+
+        def confine():  # runs in the forked child, before exec
+            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            if ids is not None:
+                _demote(ids)
+
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.scratch.work),
+            "TMPDIR": str(self.scratch.work),
+            "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "Agg",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "GRADER_IN_FD": str(to_child_r),
+            "GRADER_OUT_FD": str(from_child_w),
+            "GRADER_READ_PATHS": os.pathsep.join(_read_paths() + [str(self.scratch.runner), str(self.scratch.package)]),
+            "GRADER_WRITE_PATHS": os.pathsep.join([str(self.scratch.work), "/dev/null"]),
+        }
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-E", "-s", "-B", str(self.scratch.runner / "child.py")],
+                cwd=self.scratch.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, pass_fds=(to_child_r, from_child_w), start_new_session=True,
+                preexec_fn=confine,
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.to_child, self.from_child = to_child_w, from_child_r
+        os.set_blocking(self.from_child, False)
+        os.set_blocking(self.to_child, False)
+        ready = self._receive(self.limits.start_seconds, "starting Python")
+        self.landlock_abi = int(ready.get("landlock", 0) or 0)
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for fd in (self.to_child, self.from_child):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.proc = None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- requests
+    def request(self, message: dict, timeout: float | None = None) -> dict:
+        """Send one request and return the child's reply; raise ChildFailure (and close) otherwise."""
+        timeout = self.limits.call_seconds if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        body = wire_bytes(message)
+        view = memoryview(body)
+        try:
+            while view:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([], [self.to_child], [], remaining)[1]:
+                    raise self._fail(ChildFailure("timeout", f"timed out after {timeout:g} s"))
+                try:
+                    written = os.write(self.to_child, view)
+                except BlockingIOError:
+                    continue
+                except BrokenPipeError:
+                    raise self._died() from None
+                view = view[written:]
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise self._died() from None
+            raise
+        return self._receive(timeout, None, deadline)
+
+    def _receive(self, timeout: float, what: str | None, deadline: float | None = None) -> dict:
+        deadline = deadline or time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                label = f" while {what}" if what else ""
+                raise self._fail(ChildFailure("timeout", f"timed out after {timeout:g} s{label}"))
+            ready = select.select([self.from_child], [], [], min(remaining, 0.5))[0]
+            if not ready:
+                if not self.alive:
+                    raise self._died()
+                continue
+            try:
+                chunk = os.read(self.from_child, 1 << 20)
+            except BlockingIOError:
+                continue
+            if not chunk:
+                raise self._died()
+            try:
+                messages = self.reader.feed(chunk)
+            except ValueError as exc:
+                raise self._fail(ChildFailure("protocol", f"the grader's channel received garbage ({exc})")) from None
+            if messages:
+                if len(messages) > 1 or self.reader.buffer:
+                    raise self._fail(ChildFailure("protocol", "the grader's channel received unexpected data"))
+                return messages[0]
+
+    def _died(self) -> ChildFailure:
+        code = None
+        if self.proc is not None:
+            try:
+                code = self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+        failure = describe_exit(code, self.limits) if code is not None else ChildFailure("crash", "stopped answering")
+        return self._fail(failure)
+
+    def _fail(self, failure: ChildFailure) -> ChildFailure:
+        self.close()
+        return failure
+
+
+def wire_bytes(message: dict) -> bytes:
+    import json
+    import struct
+
+    body = json.dumps(message, allow_nan=False).encode()
+    return struct.pack("!Q", len(body)) + body
