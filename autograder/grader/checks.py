@@ -175,6 +175,8 @@ class Context:
     def expect_raises(self, reply: Reply, error_type: str, what: str):
         if reply.error is None:
             self.fail(f"{what} returned {type_text(reply.value)}; expected it to raise {error_type}")
+        if reply.error.get("type") == "NotImplementedError":
+            self.fail(f"{what}: {describe_error(reply.error, self.public)}")
         if reply.error.get("type") != error_type:
             self.fail(f"{what} raised {reply.error.get('type')}; expected {error_type} with a message that says what is wrong")
 

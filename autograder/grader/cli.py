@@ -56,9 +56,14 @@ def cmd_check(args) -> int:
     if not args.package.is_dir():
         print(f"error: {args.package} is not a folder", file=sys.stderr)
         return 2
-    result = grade_submission(args.package, seed=args.seed, include_hidden=False, oracle=False, student=args.package.name)
+    from grader.interface import QUESTION_IDS
+
+    code_questions = [q for q in QUESTION_IDS if q != "notebook"]
+    result = grade_submission(args.package, seed=args.seed, include_hidden=False, oracle=False,
+                              student=args.package.resolve().name, questions=code_questions)
     print(feedback_table(result))
-    print("\nThese are the public checks only; the autograder also runs hidden checks, and grades each question on its own.")
+    print("\nThese are the public checks only: the autograder also runs hidden checks, grades each question on its own,")
+    print("and grades the notebook (check it inside the notebook with grader.check).")
     return 0
 
 

@@ -18,16 +18,16 @@ def find_submissions(folder: Path) -> list[Path]:
     return [p for p in entries if p.is_dir() or p.suffix == ".zip"]
 
 
-def _grade_one(path: str, seed: int) -> dict:
+def _grade_one(path: str, seed: int, limits=None) -> dict:
     from grader.engine import grade_submission
 
     try:
-        return grade_submission(Path(path), seed=seed)
+        return grade_submission(Path(path), seed=seed, limits=limits)
     except Exception as exc:  # noqa: BLE001 - one grader failure must not lose the class's other grades
         return {"student": student_name(Path(path)), "error": f"{type(exc).__name__}: {exc}"}
 
 
-def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = None, progress=True) -> list[dict]:
+def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = None, progress=True, limits=None) -> list[dict]:
     submissions = find_submissions(folder)
     out.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
@@ -36,7 +36,7 @@ def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = No
     results: list[dict] = []
     bar = _progress(len(submissions)) if progress else None
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_grade_one, str(p), seed): p for p in submissions}
+        futures = {pool.submit(_grade_one, str(p), seed, limits): p for p in submissions}
         for future in as_completed(futures):
             path = futures[future]
             try:

@@ -93,7 +93,16 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
-    return conv2d(x, w, b, stride, padding, dilation)
+    """A real loop (benchmark_table's naive row must stay the slow one)."""
+    win = _windows(x, w.shape[2:], stride, padding, dilation)
+    n, _, ho, wo = win.shape[:4]
+    y = np.empty((n, w.shape[0], ho, wo), dtype=x.dtype)
+    for i in range(n):
+        for o in range(w.shape[0]):
+            for r in range(ho):
+                for c in range(wo):
+                    y[i, o, r, c] = np.sum(win[i, :, r, c] * w[o])
+    return y if b is None else y + b.astype(x.dtype)[None, :, None, None]
 
 
 conv2d_gemm = conv2d

@@ -26,8 +26,8 @@ def gradescope_json(result: dict) -> dict:
             tests.append({
                 "name": f"{label}: {c['name']}",
                 "number": f"{q}.{i}",
-                "score": round(c["score"], 4),
-                "max_score": round(c["max_score"], 4),
+                "score": c["score"],
+                "max_score": c["max_score"],
                 "status": status,
                 "output": output,
                 "visibility": "visible" if c["public"] else "after_published",

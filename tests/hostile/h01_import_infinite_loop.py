@@ -1,0 +1,5 @@
+# module: winograd
+# loses: winograd
+# feedback: timed out
+while True:
+    pass

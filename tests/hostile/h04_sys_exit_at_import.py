@@ -1,0 +1,6 @@
+# module: layout
+# loses: layout
+# feedback: SystemExit
+import sys
+
+sys.exit(0)
