@@ -53,8 +53,10 @@ def assert_no_reference_body(texts: dict[str, str], where: str):
     for body in solution_blocks():
         block = "\n".join(body)
         distinctive = [l for l in body if len(l) >= 50 and not l.startswith("#")]
+        # a one-line answer (a stride formula) may coincide with any correct code; longer blocks may not
+        whole_block = len(body) >= 2 or len(block) >= 60
         for name, text in joined.items():
-            assert block not in text, f"a reference solution block appears in {where}:{name}"
+            assert not whole_block or block not in text, f"a reference solution block appears in {where}:{name}"
             for line in distinctive:
                 assert line not in text, f"reference line {line!r} appears in {where}:{name}"
 

@@ -114,8 +114,14 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, groups=1):
     g, co = int(groups), w.shape[0]
     dyg = dy.astype(x.dtype).reshape(n, g, co // g, ho, wo)
     dw = np.einsum("ngchwpq,ngohw->gocpq", win.reshape(n, g, c // g, ho, wo, kh, kw), dyg).reshape(w.shape)
-    dcols = np.einsum("gocpq,ngohw->ngcpqhw", w.astype(x.dtype).reshape(g, co // g, c // g, kh, kw), dyg)
-    dx = col2im(dcols.reshape(n, c * kh * kw, ho * wo), x.shape, (kh, kw), stride, padding, dilation)
+    wg = w.astype(x.dtype).reshape(g, co // g, c // g, kh, kw)
+    (sh, sw), (ph, pw), (dh, dwl) = _hw(stride), _hw(padding), _hw(dilation)
+    dxp = np.zeros((n, c, x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), dtype=x.dtype)
+    for p in range(kh):  # each kernel offset scatters W^T dy back onto the pixels it read
+        for q in range(kw):
+            back = np.einsum("ngohw,goc->ngchw", dyg, wg[:, :, :, p, q]).reshape(n, c, ho, wo)
+            dxp[:, :, p * dh : p * dh + sh * (ho - 1) + 1 : sh, q * dwl : q * dwl + sw * (wo - 1) + 1 : sw] += back
+    dx = dxp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     return dx, dw, dy.sum(axis=(0, 2, 3)).astype(x.dtype)
 
 
@@ -130,12 +136,14 @@ def depthwise_conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
 
 
 def separable_conv2d(x, w_depthwise, w_pointwise, stride=1, padding=0, dilation=1):
-    return conv1x1(depthwise_conv2d(x, w_depthwise, None, stride, padding, dilation), w_pointwise)
+    spatial = conv2d(x, w_depthwise, None, stride, padding, dilation, groups=x.shape[1])
+    return conv1x1(spatial, w_pointwise)
 
 
 def conv2d_params(c_in, c_out, kernel_size, groups=1, bias=False):
     kh, kw = _hw(kernel_size)
-    return int(c_out * (c_in // groups) * kh * kw + (c_out if bias else 0))
+    weights = c_out * (c_in // groups) * kh * kw
+    return int(weights + c_out) if bias else int(weights)
 
 
 def separable_params(c_in, c_out, kernel_size):
