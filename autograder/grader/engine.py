@@ -44,8 +44,8 @@ def cuda_available() -> bool:
 class QuestionRunner:
     """Runs one question's checks, reusing one child and replacing it when it fails."""
 
-    def __init__(self, question: str, scratch: Scratch, limits: Limits, oracle: bool):
-        self.question, self.scratch, self.limits, self.oracle = question, scratch, limits, oracle
+    def __init__(self, question: str, scratch: Scratch, limits: Limits, oracle: bool, seed: int = 0):
+        self.question, self.scratch, self.limits, self.oracle, self.seed = question, scratch, limits, oracle, seed
         self.child: Child | None = None
         self.broken: str | None = None  # a failure that a fresh child would repeat (import hang, start failure)
         self.forbidden: list[str] = []
@@ -56,6 +56,7 @@ class QuestionRunner:
         return {
             "op": "setup",
             "question": self.question,
+            "seed": self.seed,
             "package_dir": str(self.scratch.package),
             "wired": QUESTION_FUNCTIONS[self.question] if self.oracle else sorted({f for fs in MODULE_FUNCTIONS.values() for f in fs}),
             "module_functions": MODULE_FUNCTIONS,
@@ -143,6 +144,9 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
         cuda = cuda_available()
+        import torch
+
+        torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does
         all_checks = load_checks(include_hidden)
         wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
         results, landlock = {}, 0
@@ -190,7 +194,7 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
             if function is None or function in fns:
                 entry["forbidden"].append(message)
     missing = [m for m in modules_of(q) if not sub.has_module(m)]
-    runner = None if entry["forbidden"] or missing else QuestionRunner(q, scratch, limits, oracle)
+    runner = None if entry["forbidden"] or missing else QuestionRunner(q, scratch, limits, oracle, seed)
     active_weight = sum(c.weight for c in question_checks if not _skipped(c, cuda))
     for c in question_checks:
         record = {"name": c.name, "public": c.public, "weight": c.weight, "passed": False, "skipped": False, "feedback": "", "seconds": 0.0}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import statistics
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -35,7 +36,8 @@ def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = No
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
     results: list[dict] = []
     bar = _progress(len(submissions)) if progress else None
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: a forked copy of a process whose torch thread pools already started can deadlock
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_grade_one, str(p), seed, limits): p for p in submissions}
         for future in as_completed(futures):
             path = futures[future]
