@@ -345,10 +345,27 @@ def confine_self() -> int:
         return 0
 
 
+def limit_self() -> None:
+    """rlimits, then (under root, where possible) the unprivileged user; before any student file."""
+    import resource
+
+    memory, cpu, fsize = (int(v) for v in os.environ["GRADER_RLIMITS"].split(","))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if os.environ.get("GRADER_DEMOTE"):
+        uid, gid = (int(v) for v in os.environ["GRADER_DEMOTE"].split(":"))
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+
+
 def main():
     fd_in, fd_out = int(os.environ["GRADER_IN_FD"]), int(os.environ["GRADER_OUT_FD"])
+    limit_self()
     abi = confine_self()
-    for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS"):
+    for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS", "GRADER_RLIMITS", "GRADER_DEMOTE"):
         os.environ.pop(key, None)
     wire.write_message(fd_out, {"ok": True, "ready": True, "landlock": abi})
     while True:

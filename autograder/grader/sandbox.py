@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import os
 import pwd
-import resource
 import select
 import shutil
 import signal
@@ -140,23 +139,15 @@ def sandbox_user() -> tuple[int, int] | None:
     except KeyError:
         return None
     ids = (entry.pw_uid, entry.pw_gid)
+    code = f"import os; os.setgroups([]); os.setgid({ids[1]}); os.setuid({ids[0]}); import numpy"
     try:
-        probe = subprocess.run(
-            [sys.executable, "-E", "-s", "-c", "import numpy"], preexec_fn=lambda: _demote(ids),
-            stdin=subprocess.DEVNULL, capture_output=True, timeout=60, cwd="/",
-        )
+        probe = subprocess.run([sys.executable, "-E", "-s", "-c", code], stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=60, cwd="/")
         if probe.returncode == 0:
             _SANDBOX_USER = ids
     except (OSError, subprocess.SubprocessError):
         pass
     return _SANDBOX_USER
-
-
-def _demote(ids):
-    uid, gid = ids
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
 
 
 class Child:
@@ -174,16 +165,6 @@ class Child:
     def start(self) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        limits, ids = self.limits, self.user
-
-        def confine():  # runs in the forked child, before exec
-            resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            if ids is not None:
-                _demote(ids)
-
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(self.scratch.work),
@@ -199,13 +180,16 @@ class Child:
             "GRADER_OUT_FD": str(from_child_w),
             "GRADER_READ_PATHS": os.pathsep.join(_read_paths() + [str(self.scratch.runner), str(self.scratch.package)]),
             "GRADER_WRITE_PATHS": os.pathsep.join([str(self.scratch.work), "/dev/null"]),
+            # applied by child.py to itself before it reads any student file (no preexec_fn:
+            # Python code between fork and exec is unsafe once torch's threads exist here)
+            "GRADER_RLIMITS": f"{self.limits.memory_bytes},{self.limits.cpu_seconds},{self.limits.file_bytes}",
+            "GRADER_DEMOTE": f"{self.user[0]}:{self.user[1]}" if self.user else "",
         }
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-E", "-s", "-B", str(self.scratch.runner / "child.py")],
                 cwd=self.scratch.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, pass_fds=(to_child_r, from_child_w), start_new_session=True,
-                preexec_fn=confine,
             )
         finally:
             os.close(to_child_r)
