@@ -46,7 +46,8 @@ def autograder_files() -> dict[str, Path]:
     notebook_assets = ROOT / "autograder" / "notebook"
     if notebook_assets.is_dir():
         for p in sorted(notebook_assets.rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts:
+            # solved.ipynb (the answers, for the sample class) stays home: grading never reads it
+            if p.is_file() and "__pycache__" not in p.parts and p.name != "solved.ipynb":
                 files[f"notebook/{p.relative_to(notebook_assets).as_posix()}"] = p
     return files
 

@@ -17,7 +17,7 @@ from grader.checks import CheckFailed, Context, Reply, seeded_rng
 from grader.common import ForbiddenUse
 from grader.interface import (EXTRA_CREDIT, MAX_TOTAL, MODULE_FUNCTIONS, NUMPY_ONLY_MODULES, POINTS, QUESTION_FUNCTIONS,
                               QUESTION_IDS, TRUSTED_MODULES, functions_of, modules_of)
-from grader.sandbox import Child, ChildFailure, Limits, Scratch, sandbox_user
+from grader.sandbox import Child, ChildFailure, Limits, Scratch, read_paths, sandbox_user
 from grader.submission import Submission, extract_zip, locate, stage_package, student_name
 from grader.trusted import trusted_files
 
@@ -255,7 +255,9 @@ def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits) -
         return entry
     t0 = time.monotonic()
     try:
-        result = grade_notebook(sub.notebook, package_dir=scratch.package)
+        # the notebook's kernel runs student code: same Landlock read/write confinement as the
+        # children (TCP stays open: the kernel and its client talk over localhost)
+        result = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths())
     except Exception as exc:  # noqa: BLE001
         result = {"score": 0, "max_score": 0, "tests": [], "manual": [], "error": f"{type(exc).__name__}: {exc}"}
     otter_max = float(result.get("max_score") or 0)

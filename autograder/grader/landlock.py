@@ -46,8 +46,11 @@ def abi_version() -> int:
     return max(int(version), 0)
 
 
-def restrict(read_paths, write_paths) -> int:
-    """Allow reading ``read_paths`` and reading+writing ``write_paths``; deny the rest."""
+def restrict(read_paths, write_paths, network: bool = False) -> int:
+    """Allow reading ``read_paths`` and reading+writing ``write_paths``; deny the rest.
+
+    ``network=True`` leaves TCP alone (a Jupyter kernel talks to its client over localhost).
+    """
     abi = abi_version()
     if abi < 1:
         return 0
@@ -57,7 +60,7 @@ def restrict(read_paths, write_paths) -> int:
     attr = _RulesetAttr(handled, 0, 0)
     size = 8
     if abi >= 4:
-        attr.net, size = _NET_BIND_TCP | _NET_CONNECT_TCP, 16
+        attr.net, size = (0 if network else _NET_BIND_TCP | _NET_CONNECT_TCP), 16
     if abi >= 6:
         attr.scoped, size = _SCOPE_ABSTRACT_UNIX | _SCOPE_SIGNAL, 24
     ruleset = libc.syscall(create, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))

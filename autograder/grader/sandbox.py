@@ -107,7 +107,7 @@ class Scratch:
             os.chown(self.work, self.owner_uid, -1)
 
 
-def _read_paths() -> list[str]:
+def read_paths() -> list[str]:
     """What the child may read: the interpreter, its libraries, system files, its own /proc."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
@@ -178,7 +178,7 @@ class Child:
             "MKL_NUM_THREADS": "1",
             "GRADER_IN_FD": str(to_child_r),
             "GRADER_OUT_FD": str(from_child_w),
-            "GRADER_READ_PATHS": os.pathsep.join(_read_paths() + [str(self.scratch.runner), str(self.scratch.package)]),
+            "GRADER_READ_PATHS": os.pathsep.join(read_paths() + [str(self.scratch.runner), str(self.scratch.package)]),
             "GRADER_WRITE_PATHS": os.pathsep.join([str(self.scratch.work), "/dev/null"]),
             # applied by child.py to itself before it reads any student file (no preexec_fn:
             # Python code between fork and exec is unsafe once torch's threads exist here)
