@@ -47,8 +47,9 @@ autograder: $(STAMP)
 release: $(STAMP)
 	$(PY) tools/build_dist.py release
 
-bench: $(STAMP)
+bench: $(STAMP) samples
 	$(PY) bench/bench.py
+	$(PY) bench/grading_speed.py
 
 bench-ref: $(STAMP)
 	$(PY) bench/ref_ratios.py

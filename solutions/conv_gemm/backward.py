@@ -48,17 +48,25 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"dy must have the forward output's shape {(n, c_out, ho, wo)}, got {dy.shape}")
     dy = dy.astype(x.dtype, copy=False)
     w = w.astype(x.dtype, copy=False)
-    g, c_out_g = groups, c_out // groups
-    dy_g = dy.reshape(n, g, c_out_g, ho, wo)
+    g, c_out_g, k = groups, c_out // groups, c_per_group * kh * kw
     db = dy.sum(axis=(0, 2, 3))
 
+    # Both gradients are GEMMs against the forward's im2col matrix, in F.unfold's layout
+    # (g, C/g*kh*kw, Ho*Wo) per image. One image at a time: that matrix and W^T dy (each 9x the
+    # image for a 3x3 kernel) stay in cache, instead of two batch-sized arrays in main memory.
     windows = sliding_windows(pad_hw(x, padding), (kh, kw), stride, dilation)
-    windows = windows.reshape(n, g, c_per_group, ho, wo, kh, kw)
-    dw = np.einsum("ngchwpq,ngohw->gocpq", windows, dy_g, optimize=True).reshape(w.shape)
-
-    w_g = w.reshape(g, c_out_g, c_per_group, kh, kw)
-    # W^T dy: what each output pixel sends back to every (c, p, q) entry of its window.
-    dcols = np.einsum("gocpq,ngohw->ngcpqhw", w_g, dy_g, optimize=True)
-    dx = col2im(dcols.reshape(n, c * kh * kw, ho * wo), x.shape, (kh, kw), stride, padding, dilation)
+    windows = windows.reshape(n, g, c_per_group, ho, wo, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
+    dy_mat = dy.reshape(n, g, c_out_g, ho * wo)  # a view for a contiguous NCHW dy
+    w_t = w.reshape(g, c_out_g, k).swapaxes(-1, -2)  # W^T, a view: BLAS reads it transposed
+    dw = np.zeros((g, c_out_g, k), dtype=x.dtype)
+    dx = np.empty_like(x)
+    for i in range(n):
+        cols = windows[i].reshape(g, k, ho * wo)  # the copy: its loop runs along output rows
+        # dw = dy @ cols^T, summed over images: (C_out/g, L) @ (L, k); the transpose is a view
+        dw += dy_mat[i] @ cols.swapaxes(-1, -2)
+        # W^T dy: what each output pixel sends back to every (c, p, q) entry of its window
+        dcols = w_t @ dy_mat[i]  # (g, k, L): col2im's (C*kh*kw, L) rows, in order
+        dx[i] = col2im(dcols.reshape(1, c * kh * kw, ho * wo), (1, c, h, wd), (kh, kw), stride, padding, dilation)[0]
+    dw = dw.reshape(w.shape)
     return dx, dw, db
     # END SOLUTION

@@ -47,13 +47,26 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> np.ndarra
     c_out, c_per_group, kh, kw = w.shape
     windows = sliding_windows(pad_hw(x, padding), (kh, kw), stride, dilation)
     ho, wo = windows.shape[2:4]
-    windows = windows.reshape(n, groups, c_per_group, ho, wo, kh, kw)  # splitting an axis stays a view
-    w_groups = w.reshape(groups, c_out // groups, c_per_group, kh, kw)
-    y = np.einsum("ngchwpq,gocpq->ngohw", windows, w_groups, optimize=True)
+    # Batch axes of the GEMMs, "..." in the subscripts: the images, and the groups (C and C_out
+    # split into (groups, C // groups), views both). Each is left out when it has length 1:
+    # einsum would drop a length-1 axis with an extra full pass over the windows.
+    n_axis, g_axis = (n,) if n > 1 else (), (groups,) if groups > 1 else ()
+    windows = windows.reshape(*n_axis, *g_axis, c_per_group, ho, wo, kh, kw)
+    w_groups = w.reshape(*g_axis, c_out // groups, c_per_group, kh, kw)
+    # Speed comes from the layout einsum sees. With optimize=True, NumPy 2.4 (pinned) hands a
+    # two-operand einsum to one batched matmul, (second operand) @ (first operand):
+    # - broadcast_to gives w the batch axis n with stride 0 (no copy), so n is a batch index of
+    #   both operands and the GEMMs write y straight into NCHW order: no transposed copy of y;
+    # - (c, p, q) are w's trailing axes, so W is already a (C_out/g, C/g*kh*kw) matrix, and the one
+    #   copy einsum makes is of the windows, into im2col's layout (n, g, C/g*kh*kw, Ho*Wo), whose
+    #   copy loop runs along contiguous output rows. Swapping the operands would copy the windows
+    #   with kw-long inner loops (several times slower) and transpose y afterwards.
+    w_batch = np.broadcast_to(w_groups, n_axis + w_groups.shape)
+    y = np.einsum("...chwpq,...ocpq->...ohw", windows, w_batch, optimize=True)
     y = y.reshape(n, c_out, ho, wo)
     if b is not None:
-        y = y + b[None, :, None, None]
-    return np.ascontiguousarray(y)
+        y += b[:, None, None]  # in place: y is a fresh array, adding into it avoids one more copy
+    return np.ascontiguousarray(y)  # already contiguous (then this is free); kept as a guarantee
     # END SOLUTION
 
 

@@ -69,20 +69,59 @@ def winograd_conv2d(x, w, b=None, padding=0) -> np.ndarray:
     # BEGIN SOLUTION winograd
     # HINT: tiles of 4x4 with stride 2 cover 2x2 outputs each; pad the bottom/right so they fit.
     BT, G, AT = (m.astype(x.dtype) for m in winograd_f23_matrices())
+    c_out = w.shape[0]
     th, tw = -(-ho // 2), -(-wo // 2)  # tiles per axis, rounded up
-    # zero-pad so that th tiles of 4 rows at stride 2 fit: 2*th + 2 rows
-    xp = np.pad(pad_hw(x, (ph, pw)), [(0, 0), (0, 0), (0, 2 * th + 2 - (h + 2 * ph)), (0, 2 * tw + 2 - (wd + 2 * pw))])
-    s = xp.strides
-    tiles = np.lib.stride_tricks.as_strided(
-        xp, (n, c, th, tw, 4, 4), (s[0], s[1], 2 * s[2], 2 * s[3], s[2], s[3]), writeable=False
-    )
-    U = np.einsum("ij,ocjk,lk->iloc", G, w.astype(x.dtype, copy=False), G, optimize=True)  # (4, 4, C_out, C)
-    V = np.einsum("ij,nctujk,lk->ilcntu", BT, tiles, BT, optimize=True)  # (4, 4, C, N, th, tw)
-    # 16 GEMMs, one per point of the 4x4 transform domain: (C_out, C) @ (C, N*th*tw)
-    M = U @ V.reshape(4, 4, c, n * th * tw)  # (4, 4, C_out, N*th*tw)
-    M = M.reshape(4, 4, -1, n, th, tw)
-    Y = np.einsum("ai,ilontu,bl->notaub", AT, M, AT, optimize=True)  # (N, C_out, th, 2, tw, 2)
-    y = Y.reshape(n, -1, 2 * th, 2 * tw)[:, :, :ho, :wo]
+    # zero-pad so that th tiles of 4 rows at stride 2 fit: 2*th + 2 rows (same for columns)
+    xp = np.pad(x, [(0, 0), (0, 0), (ph, 2 * th + 2 - h - ph), (pw, 2 * tw + 2 - wd - pw)])
+
+    def signed_sum(M, parts, out):
+        """``out[i] = sum_j M[i, j] * parts[j]`` for a matrix of 0 and +-1 entries, as BT and AT are.
+
+        The data transforms are therefore additions and subtractions only (one ufunc pass per
+        term, no multiplications); every row of BT and AT has a +1 and at least two terms.
+        """
+        for i, row in enumerate(M):
+            plus = [p for p, m in zip(parts, row) if m > 0]
+            minus = [p for p, m in zip(parts, row) if m < 0]
+            if minus:
+                np.subtract(plus[0], minus.pop(0), out=out[i])
+            else:
+                np.add(plus[0], plus.pop(1), out=out[i])
+            for p in plus[1:]:
+                out[i] += p
+            for p in minus:
+                out[i] -= p
+
+    # kernel transform U = G g G^T, once per filter: (4, 4, C_out, C)
+    U = np.einsum("ij,ocjk,lk->iloc", G, w.astype(x.dtype, copy=False), G, optimize=True)
+    y = np.empty((n, c_out, th, 2, tw, 2), x.dtype)  # [n, o, t, r, u, s]: output pixel (2t + r, 2u + s)
+    # One image at a time: its transformed tiles (16 numbers per 4 pixels) stay in cache from one
+    # stage to the next instead of streaming the whole batch's through memory at every stage.
+    # The work arrays are allocated once and reused (a fresh multi-MB array costs page faults).
+    even, odd = np.empty((2, c, 2 * th + 2, tw + 1), x.dtype)
+    half = np.empty((4, c, 2 * th + 2, tw), x.dtype)
+    V = np.empty((4, 4, c, th, tw), x.dtype)
+    M = np.empty((4, 4, c_out, th * tw), x.dtype)
+    rows = np.empty((2, 4, c_out, th, tw), x.dtype)
+    for img, y_img in zip(xp, y):
+        # Input transform V = BT d BT^T of every tile d at once, columns first. Tile column k of
+        # tile u is image column 2u + k: split even and odd columns once, then all four are
+        # contiguous slices.
+        np.copyto(even, img[:, :, 0::2])
+        np.copyto(odd, img[:, :, 1::2])
+        tile_cols = [even[:, :, :tw], odd[:, :, :tw], even[:, :, 1:], odd[:, :, 1:]]
+        signed_sum(BT, tile_cols, half)  # half[l] = sum_k BT[l, k] * (tile column k)
+        # Rows: tile row j of tile t is image row 2t + j. V[i, l] is a (C, th*tw) matrix.
+        for l in range(4):
+            signed_sum(BT, [half[l][:, j : j + 2 * th : 2] for j in range(4)], V[:, l])
+        # The multiplication stage: 16 GEMMs over channels, one per point of the 4x4 transform
+        # domain, (C_out, C) @ (C, th*tw). This is where F(2, 3) saves 36/16 of the work.
+        np.matmul(U, V.reshape(4, 4, c, th * tw), out=M)
+        # Output transform AT M AT^T, rows then columns, written straight into y's 2x2 blocks.
+        signed_sum(AT, M.reshape(4, 4, c_out, th, tw), rows)  # rows[r] = sum_i AT[r, i] * M[i]
+        for r in range(2):
+            signed_sum(AT, rows[r], [y_img[:, :, r, :, s] for s in range(2)])
+    y = y.reshape(n, c_out, 2 * th, 2 * tw)[:, :, :ho, :wo]
     if b is not None:
         y = y + b.astype(x.dtype, copy=False)[None, :, None, None]
     return np.ascontiguousarray(y)

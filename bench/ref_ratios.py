@@ -1,0 +1,184 @@
+"""How far the reference solution is from PyTorch's CPU convolution, on one thread.
+
+    .venv/bin/python bench/ref_ratios.py            # full run: judges the targets, exit 1 on a miss
+    .venv/bin/python bench/ref_ratios.py --quick    # small shapes: checks the script runs, judges nothing
+
+Everything runs in this one process on ONE thread (OpenBLAS for NumPy, MKL/oneDNN for torch), in
+float32, on the same arrays. Each round times every function once, in a rotated order, after one
+untimed warm-up call each; the reported time is the median over the rounds. Outputs are checked
+against PyTorch before anything is timed.
+
+Targets (geometric means over the shapes):
+  forward   reference conv2d           <= 1.5x  F.conv2d
+  backward  reference conv2d_backward  <= 2.0x  torch.autograd.grad of F.conv2d
+  winograd  reference winograd_conv2d  <= 0.9x  reference conv2d   (3x3, stride 1, 64 -> 64 channels)
+"""
+import os
+
+# One thread everywhere, set before NumPy or torch is imported (their thread pools read these once).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+torch.set_num_threads(1)
+
+from _common import conv_text, environment, geomean, inputs, load_text, use_reference  # noqa: E402
+
+ref = use_reference()
+from conv_gemm.backward import conv2d_backward  # noqa: E402
+from conv_gemm.benchmark import time_callable  # noqa: E402
+from conv_gemm.conv2d import conv2d  # noqa: E402
+from conv_gemm.winograd import winograd_conv2d  # noqa: E402
+
+# (x_shape, w_shape, stride, padding, dilation): a ResNet stage at 56x56, its stride-2
+# downsampling conv, a dilated conv, and a deeper 28x28 stage.
+FULL_SHAPES = [
+    ((16, 64, 56, 56), (64, 64, 3, 3), 1, 1, 1),
+    ((16, 64, 56, 56), (128, 64, 3, 3), 2, 1, 1),
+    ((16, 64, 56, 56), (64, 64, 3, 3), 1, 2, 2),
+    ((16, 128, 28, 28), (128, 128, 3, 3), 1, 1, 1),
+]
+QUICK_SHAPES = [
+    ((2, 8, 12, 12), (8, 8, 3, 3), 1, 1, 1),
+    ((2, 8, 12, 12), (16, 8, 3, 3), 2, 1, 1),
+    ((2, 8, 12, 12), (8, 8, 3, 3), 1, 2, 2),
+]
+TARGETS = {"forward": 1.5, "backward": 2.0, "winograd": 0.9}
+
+
+def winograd_applies(x_shape, w_shape, stride, dilation):
+    return w_shape[2:] == (3, 3) and stride == 1 and dilation == 1
+
+
+def winograd_judged(x_shape, w_shape, quick):
+    """The winograd target is about 3x3, stride 1, 64 in and 64 out channels (any shape in --quick)."""
+    return quick or (x_shape[1] == 64 and w_shape[0] == 64)
+
+
+def check_close(name, got, want):
+    """float32 agreement, relative to the size of the result (sums of hundreds of products)."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    scale = max(float(np.abs(want).max()), 1.0)
+    err = float(np.abs(got - want).max()) / scale
+    if not (got.shape == want.shape and err < 1e-4):
+        raise SystemExit(f"{name}: result differs from PyTorch (shape {got.shape} vs {want.shape}, max rel err {err:.2e})")
+
+
+def measure(x_shape, w_shape, stride, padding, dilation, rounds):
+    x, w, b = inputs(x_shape, w_shape)
+    xt, wt, bt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+    args = (stride, padding, dilation)
+
+    # Backward, torch side: the graph is built once here; only torch.autograd.grad is timed
+    # (dx, dw, db for a given dy), with retain_graph so that the same graph serves every round.
+    xr, wr, br = (t.clone().requires_grad_() for t in (xt, wt, bt))
+    y_graph = F.conv2d(xr, wr, br, *args)
+    dy = np.random.default_rng(1).standard_normal(tuple(y_graph.shape)).astype(np.float32)
+    dyt = torch.from_numpy(dy)
+
+    # BLAS floor of the forward: just the GEMM conv2d's einsum runs, (C_out, C*kh*kw) @ im2col
+    # per image, on an im2col matrix built beforehand (not part of any target, it explains them).
+    cols = ref.im2col_strided(x, w_shape[2:], stride, padding, dilation)
+    w_mat = w.reshape(w_shape[0], -1)
+
+    fns = {
+        "conv2d": lambda: conv2d(x, w, b, *args),
+        "torch": lambda: F.conv2d(xt, wt, bt, *args),
+        "gemm": lambda: np.matmul(w_mat, cols),
+        "backward": lambda: conv2d_backward(dy, x, w, *args),
+        "torch_backward": lambda: torch.autograd.grad(y_graph, (xr, wr, br), dyt, retain_graph=True),
+    }
+    if winograd_applies(x_shape, w_shape, stride, dilation):
+        fns["winograd"] = lambda: winograd_conv2d(x, w, b, padding=padding)
+
+    # Warm-up call of each, which doubles as the correctness check.
+    y_torch = fns["torch"]().numpy()
+    check_close("conv2d", fns["conv2d"](), y_torch)
+    grads = [g.numpy() for g in fns["torch_backward"]()]
+    for name, got, want in zip(("dx", "dw", "db"), fns["backward"](), grads):
+        check_close(f"conv2d_backward {name}", got, want)
+    fns["gemm"]()
+    if "winograd" in fns:
+        check_close("winograd_conv2d", fns["winograd"](), y_torch)
+
+    names = list(fns)
+    times = {name: [] for name in names}
+    for r in range(rounds):
+        shift = r % len(names)  # rotate the order so that no function always runs right after another
+        for name in names[shift:] + names[:shift]:
+            times[name].append(time_callable(fns[name], repeats=1, warmup=0))
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small shapes, 3 rounds; prints ratios, judges no target")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per shape (default 9, quick 3)")
+    opts = parser.parse_args(argv)
+    shapes = QUICK_SHAPES if opts.quick else FULL_SHAPES
+    rounds = opts.rounds or (3 if opts.quick else 9)
+
+    env = environment()
+    print("Reference (NumPy) vs PyTorch on the CPU, float32, ONE thread "
+          f"(OMP/OPENBLAS/MKL_NUM_THREADS=1, torch.set_num_threads({torch.get_num_threads()}))")
+    print(f"{env['cpu']} ({env['cpu_count']} cores) | numpy {env['numpy']} ({env['numpy_blas']}) | torch {env['torch']}")
+    print(f"median of {rounds} interleaved rounds per shape, after one warm-up call each; outputs checked against PyTorch")
+    print(f"at start: {load_text()}")
+    print("timed: forward   conv2d(x, w, b, ...)  vs  F.conv2d(x, w, b, ...)")
+    print("       backward  conv2d_backward(dy, x, w, ...) -> (dx, dw, db)  vs  torch.autograd.grad(y, (x, w, b), dy)")
+    print("                 with y = F.conv2d(x, w, b) built once beforehand (forward not timed)")
+    print("       winograd  winograd_conv2d(x, w, b, padding)  vs  conv2d(x, w, b, 1, padding)")
+    print("       gemm      the GEMM alone, w (C_out, C*kh*kw) @ im2col (N, C*kh*kw, L) prebuilt: the BLAS floor of conv2d")
+    print()
+    header = (f"{'convolution':40s} | {'conv2d':>8s} {'F.conv2d':>8s} {'ratio':>6s} {'gemm':>6s} | "
+              f"{'backward':>8s} {'autograd':>8s} {'ratio':>6s} | {'winograd':>8s} {'ratio':>6s}")
+    print(header)
+    print("-" * len(header))
+    ratios = {"forward": [], "backward": [], "winograd": [], "gemm": []}
+    for x_shape, w_shape, stride, padding, dilation in shapes:
+        t = measure(x_shape, w_shape, stride, padding, dilation, rounds)
+        fwd, bwd, floor = t["conv2d"] / t["torch"], t["backward"] / t["torch_backward"], t["gemm"] / t["torch"]
+        ratios["forward"].append(fwd)
+        ratios["backward"].append(bwd)
+        ratios["gemm"].append(floor)
+        wino = ""
+        if "winograd" in t:
+            wr = t["winograd"] / t["conv2d"]
+            judged = winograd_judged(x_shape, w_shape, opts.quick)
+            if judged:
+                ratios["winograd"].append(wr)
+            wino = f"{t['winograd'] * 1e3:6.1f}ms {wr:5.2f}x" + ("" if judged else " (info: not 64 ch)")
+        print(f"{conv_text(x_shape, w_shape, stride, padding, dilation):40s} | "
+              f"{t['conv2d'] * 1e3:6.1f}ms {t['torch'] * 1e3:6.1f}ms {fwd:5.2f}x {floor:5.2f}x | "
+              f"{t['backward'] * 1e3:6.1f}ms {t['torch_backward'] * 1e3:6.1f}ms {bwd:5.2f}x | {wino}", flush=True)
+
+    print("-" * len(header))
+    print(f"at end: {load_text()} (this script keeps one core busy; more means other work shared the machine)")
+    print(f"BLAS floor of the forward (GEMM alone / F.conv2d), geometric mean: {geomean(ratios['gemm']):.2f}x")
+    missed = []
+    for key, label in (("forward", "conv2d / F.conv2d"), ("backward", "conv2d_backward / autograd"),
+                       ("winograd", "winograd_conv2d / conv2d (3x3 s1, 64 ch)")):
+        g = geomean(ratios[key])
+        ok = g <= TARGETS[key]
+        verdict = "not judged (--quick)" if opts.quick else ("met" if ok else "MISSED")
+        if not ok:
+            missed.append(key)
+        print(f"geometric mean {label:42s} {g:5.2f}x   target <= {TARGETS[key]:.1f}x   {verdict}")
+    if opts.quick:
+        print("quick mode: small shapes, targets are only judged in the full run")
+        return 0
+    if missed:
+        print(f"targets missed: {', '.join(missed)}")
+        return 1
+    print("all targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
