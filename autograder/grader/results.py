@@ -19,7 +19,7 @@ def gradescope_json(result: dict) -> dict:
         label = f"{q} (extra credit)" if entry.get("extra_credit") else q
         hidden = [c for c in entry["checks"] if not c["public"]]
         for i, c in enumerate(entry["checks"], 1):
-            status = "passed" if c["passed"] else "failed"
+            status = "passed" if c["passed"] or c.get("skipped") else "failed"  # a skip is 0/0, not a failure
             output = "passed" if c["passed"] else c["feedback"]
             if c.get("skipped"):
                 output = c["feedback"]
