@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from conftest import SOLUTIONS, load_package
+from conftest import SOLUTIONS
 
 
 @pytest.fixture(scope="module")

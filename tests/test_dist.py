@@ -1,7 +1,6 @@
 """The two artifacts: the Gradescope zip run end to end, and the student release; nothing leaks."""
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -14,9 +13,6 @@ from pathlib import Path
 import pytest
 
 from corpus import ROOT, SOLUTIONS, build, corpus
-
-sys.path.insert(0, str(ROOT / "tools"))
-import build_dist  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "autograder"))
 from test_grader import validate_results_json  # noqa: E402

@@ -7,7 +7,6 @@ import torch
 import torch.nn.functional as F
 
 from configs import CONFIGS, config_id, kernel_hw
-from conftest import submodule
 
 DTYPES = [np.float32, np.float64]
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._args import check_array, check_conv_shapes, pad_hw, pair
+from ._args import check_array, check_conv_shapes, pair
 
 
 def winograd_f23_matrices():

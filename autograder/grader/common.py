@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import wire
-from grader.checks import Context, conv_diagnoses, pair, shape_formula, tolerance, torch_conv2d
+from grader.checks import Context, conv_diagnoses, pair, shape_formula, torch_conv2d
 
 
 def call_text(fn: str, x, w=None, **kwargs) -> str:

@@ -49,6 +49,7 @@ class QuestionRunner:
         self.child: Child | None = None
         self.broken: str | None = None  # a failure that a fresh child would repeat (import hang, start failure)
         self.forbidden: list[str] = []
+        self.import_errors: dict[str, dict] = {}
         self.landlock_abi = 0
 
     def _setup_message(self) -> dict:
@@ -89,7 +90,7 @@ class QuestionRunner:
         try:
             self._ensure_child()
             module = message["module"]
-            if module in getattr(self, "import_errors", {}):
+            if module in self.import_errors:
                 err = dict(self.import_errors[module])
                 err["message"] = f"importing {module}.py failed: {err.get('type')}: {err.get('message', '')}"
                 err["type"] = "ImportError"
