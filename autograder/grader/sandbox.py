@@ -227,8 +227,7 @@ class Child:
         """Send one request and return the child's reply; raise ChildFailure (and close) otherwise."""
         timeout = self.limits.call_seconds if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        body = wire_bytes(message)
-        view = memoryview(body)
+        view = memoryview(wire.frame(message))
         try:
             while view:
                 remaining = deadline - time.monotonic()
@@ -287,11 +286,3 @@ class Child:
     def _fail(self, failure: ChildFailure) -> ChildFailure:
         self.close()
         return failure
-
-
-def wire_bytes(message: dict) -> bytes:
-    import json
-    import struct
-
-    body = json.dumps(message, allow_nan=False).encode()
-    return struct.pack("!Q", len(body)) + body

@@ -132,13 +132,17 @@ def decode(data, *, tensors_as=None):
     raise ValueError(f"malformed wire value with keys {sorted(data)[:5]}")
 
 
-def write_message(fd: int, message: dict) -> None:
-    """Write one length-prefixed JSON message to the file descriptor ``fd``."""
+def frame(message: dict) -> bytes:
+    """One message as bytes: an 8-byte big-endian length, then the JSON body."""
     body = json.dumps(message, allow_nan=False).encode()
     if len(body) > MAX_MESSAGE_BYTES:
         body = json.dumps({"ok": False, "error": {"type": "GraderLimit", "message": "result larger than 64 MiB"}}).encode()
-    payload = struct.pack("!Q", len(body)) + body
-    view = memoryview(payload)
+    return struct.pack("!Q", len(body)) + body
+
+
+def write_message(fd: int, message: dict) -> None:
+    """Write one framed message to the (blocking) file descriptor ``fd``: the child's side."""
+    view = memoryview(frame(message))
     while view:
         written = os.write(fd, view)
         view = view[written:]
