@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from grader import wire
-from grader.interface import module_of
+from grader.interface import ARG_NAMES, module_of
 
 F64 = dict(rtol=1e-7, atol=1e-9)
 """float64 tolerance: the reference's einsum and torch agree to ~1e-14; 1e-7 leaves room for any summation order."""
@@ -61,13 +61,16 @@ def check(question: str, name: str, *, public: bool, weight: float = 1.0, needs_
 
 @dataclass
 class Reply:
-    """What came back from one student call (all of it untrusted data)."""
+    """What came back from one student call (all of it untrusted data).
+
+    ``changed``: names of array arguments whose values the call changed, found by comparing
+    the child's fingerprints after the call with the parent's own copies.
+    """
 
     value: object = None
     error: dict | None = None
     probes: dict = field(default_factory=dict)
-    forbidden: list = field(default_factory=list)
-    seconds: float = 0.0
+    changed: list = field(default_factory=list)
 
 
 def seeded_rng(seed: int, check_id: str) -> np.random.Generator:
@@ -89,11 +92,13 @@ class Context:
         return self.rng.standard_normal(shape).astype(dtype)
 
     # -- calls
-    def call(self, func: str, *args, probes=(), torch=False, upstream=None, noncontiguous=(), timeout=None, **kwargs) -> Reply:
+    def call(self, func: str, *args, probes=(), torch=False, upstream=None, noncontiguous=(), timeout=None, delays=None,
+             **kwargs) -> Reply:
         """Run the student's ``func(*args, **kwargs)`` in the child.
 
         ``noncontiguous``: indices of array arguments the child should receive as non-contiguous
         views (same values). ``torch``: arrays arrive as tensors (``wire.TensorValue`` for grads).
+        ``delays``: ``{prerequisite: seconds}`` that the grader's stand-ins sleep (benchmark_table).
         """
         sent_args = []
         for i, a in enumerate(args):
@@ -112,21 +117,41 @@ class Context:
         }
         if upstream is not None:
             message["upstream"] = wire.encode(upstream)
-        return self._send(message, timeout)
+        if delays:
+            message["delays"] = dict(delays)
+        reply = self._send(message, timeout)
+        if reply.error is None:
+            reply.changed = changed_arguments(func, sent_args, reply.probes.get("arg_digests"))
+        return reply
 
     def value(self, reply: Reply, what: str):
-        """The returned value, or a failure that says what went wrong in the call."""
+        """The returned value, or a failure that says what went wrong in the call (a changed argument included)."""
         if reply.error is not None:
             raise CheckFailed(f"{what}: {describe_error(reply.error, self.public)}")
+        if reply.changed:
+            fn = what.split("(")[0].split(" ")[0]
+            self.fail(f"{what}: your {fn} changed its input {', '.join(reply.changed)}; graded functions must not modify their arguments "
+                      "(work on a copy, or on new arrays)")
         return reply.value
 
     # -- verdicts
     def fail(self, public_text: str, hidden_text: str | None = None):
         raise CheckFailed(public_text if self.public or hidden_text is None else hidden_text)
 
-    def expect_array(self, reply: Reply, expected: np.ndarray, what: str, *, dtype=None, tol=None,
-                     diagnoses=(), shape_hint: str = "", kind=np.ndarray) -> np.ndarray:
-        """Typed comparison: type, then shape, then dtype, then finiteness, then values."""
+    def expect_array(self, reply: Reply, expected: np.ndarray, what: str, *, note: str = "", **options) -> np.ndarray:
+        """Typed comparison: type, then shape, then dtype, then finiteness, then values.
+
+        ``note``: appended to a failure (for example: the failure may come from another question).
+        """
+        try:
+            return self._expect_array(reply, expected, what, **options)
+        except CheckFailed as failure:
+            if note:
+                raise CheckFailed(f"{failure} {note}") from None
+            raise
+
+    def _expect_array(self, reply: Reply, expected: np.ndarray, what: str, *, dtype=None, tol=None,
+                      diagnoses=(), shape_hint: str = "", kind=np.ndarray) -> np.ndarray:
         got = self.value(reply, what)
         if kind is np.ndarray and not (type(got) is np.ndarray):
             self.fail(f"{what} returned {type_text(got)}; expected a numpy.ndarray")
@@ -165,7 +190,10 @@ class Context:
         )
 
     def expect_equal(self, reply: Reply, expected, what: str, *, types=(int,)):
+        """Exact comparison; where ``int`` is wanted any integral value (a NumPy integer too) counts."""
         got = self.value(reply, what)
+        if int in types and isinstance(got, np.integer):
+            got = int(got)
         if type(got) not in types:
             self.fail(f"{what} returned {type_text(got)}; expected {' or '.join(t.__name__ for t in types)}")
         if got != expected:
@@ -179,6 +207,20 @@ class Context:
             self.fail(f"{what}: {describe_error(reply.error, self.public)}")
         if reply.error.get("type") != error_type:
             self.fail(f"{what} raised {reply.error.get('type')}; expected {error_type} with a message that says what is wrong")
+
+
+def changed_arguments(func: str, sent: list, digests) -> list[str]:
+    """Names of the array arguments whose values differ after the call (every one, if the child
+    sent no fingerprints: the parent cannot vouch for them)."""
+    names = ARG_NAMES.get(func, ())
+    arrays = [(i, a.array if isinstance(a, wire.TensorValue) else a) for i, a in enumerate(sent)]
+    arrays = [(i, a) for i, a in arrays if type(a) is np.ndarray]
+    if not arrays:
+        return []
+    name = lambda i: names[i] if i < len(names) else f"argument {i + 1}"  # noqa: E731
+    if type(digests) is not list or len(digests) != len(sent):
+        return [name(i) for i, _ in arrays]
+    return [name(i) for i, a in arrays if digests[i] != wire.digest(a)]
 
 
 def _close(got, expected, tol) -> bool:
@@ -240,12 +282,17 @@ def pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
+def output_size(size: int, k: int, s: int, p: int, d: int) -> int:
+    """floor((size + 2p - d(k-1) - 1) / s) + 1: one output axis of a convolution."""
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
 def shape_formula(x_shape, w_shape, stride=1, padding=0, dilation=1) -> str:
     """The output-size formula worked out for one call, axis by axis."""
     parts = []
     for axis, name in ((0, "Ho"), (1, "Wo")):
         size, k = x_shape[2 + axis], w_shape[2 + axis]
         s, p, d = pair(stride)[axis], pair(padding)[axis], pair(dilation)[axis]
-        out = (size + 2 * p - d * (k - 1) - 1) // s + 1
+        out = output_size(size, k, s, p, d)
         parts.append(f"{name} = floor(({size} + 2*{p} - {d}*({k}-1) - 1)/{s}) + 1 = {out}")
     return "; ".join(parts)

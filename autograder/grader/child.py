@@ -11,146 +11,77 @@ depend on this code staying unpatched, which the closing notes of the grader acc
 """
 from __future__ import annotations
 
-import importlib.abc
-import importlib.util
 import os
-import re
 import sys
 import time
-import traceback
-import types
 
 import numpy as np
 
 import wire
-
-CONV_OP = re.compile(r"conv(olution|_transpose|_depthwise|_tbc|\d|_)", re.IGNORECASE)
-FORBIDDEN_NUMPY_CALLS = ("convolve", "correlate")
-
-
-class State:
-    package_dir = ""
-    question = ""
-    wired = set()  # student functions wired into the package for this question
-    module_functions = {}  # module -> public function names
-    trusted = ()
-    oracle = None  # the grader's implementations, or None (student mode: everything is theirs)
-    numpy_only = False
-    student_functions = {}  # (module, function) -> the student's own function
-    import_errors = {}  # module -> error dict
-    events = []  # forbidden things seen at run time
+from loader import StudentPackage, error_info
+from rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 
 
-def error_info(exc: BaseException) -> dict:
-    frames = [
-        f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}"
-        for f in traceback.extract_tb(exc.__traceback__)
-        if f.filename.startswith(State.package_dir)
-    ]
-    return {"type": type(exc).__name__, "message": str(exc)[:500], "frames": frames[-4:]}
+class Session:
+    """What one child knows: the package, the stand-ins, and what was seen at run time."""
+
+    def __init__(self, msg: dict):
+        self.package_dir = msg["package_dir"]
+        self.numpy_only = bool(msg["numpy_only"])
+        self.trusted_files = {os.path.join(self.package_dir, f"{m}.py") for m in msg["trusted"]}
+        self.package = StudentPackage(self.package_dir, {k: list(v) for k, v in msg["module_functions"].items()},
+                                      build_standins(msg.get("standins") or {}), float(msg.get("import_seconds") or 10),
+                                      msg.get("known_broken") or {})
+        self.events: list[list[str]] = []  # typed: [kind, detail], validated by the parent
+
+    def error(self, exc: BaseException) -> dict:
+        return error_info(exc, self.package_dir)
+
+    def take_events(self) -> list[list[str]]:
+        events, self.events = [list(e) for e in dict.fromkeys(tuple(e) for e in self.events)], []
+        return events
 
 
-# ---------------------------------------------------------------- module loading
-class GradingFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Resolves ``conv_gemm.<module>`` (and bare ``<module>``) for the question being graded."""
+def build_standins(spec: dict) -> dict:
+    """The grader's stand-ins for the prerequisites, from the source the parent sent.
 
-    def find_spec(self, fullname, path=None, target=None):
-        name = fullname[len("conv_gemm."):] if fullname.startswith("conv_gemm.") else fullname
-        if "." in name or not self._knows(name):
-            return None
-        return importlib.util.spec_from_loader(f"conv_gemm.{name}", self, origin=self._file(name))
-
-    def _knows(self, name):
-        return name in State.module_functions or name in State.trusted or os.path.isfile(self._file(name))
-
-    def _file(self, name):
-        return os.path.join(State.package_dir, f"{name}.py")
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        name = module.__name__.split(".", 1)[1]
-        module.__package__ = "conv_gemm"
-        uses_oracle = State.oracle is not None and name in State.module_functions
-        wired_here = [f for f in State.module_functions.get(name, []) if f in State.wired]
-        if uses_oracle and not wired_here:
-            fill_from_oracle(module, name)
-        else:
-            run_student_file(module, name)
-            if uses_oracle:  # the student's own functions of other questions give way to the grader's
-                fill_from_oracle(module, name, keep=wired_here)
-        sys.modules.setdefault(name, module)  # flat-style `import cost` sees the same module
+    ``spec``: ``{"source": text, "names": [...], "delays": {name: seconds}}``; a delay makes the
+    stand-in sleep that long first (benchmark_table is checked against run times the grader sets).
+    """
+    if not spec.get("names"):
+        return {}
+    namespace = {"__name__": "grader_standins"}
+    exec(compile(spec["source"], "<grader stand-ins>", "exec"), namespace)
+    delays = {k: float(v) for k, v in (spec.get("delays") or {}).items()}
+    out = {}
+    for name in spec["names"]:
+        fn = namespace[name]
+        if name in delays:
+            fn = _delayed(fn, delays[name])
+        out[name] = fn
+    return out
 
 
-def run_student_file(module, name):
-    path = os.path.join(State.package_dir, f"{name}.py")
-    if not os.path.isfile(path):
-        raise ImportError(f"{name}.py is missing from the submission")
-    module.__file__ = path
-    with open(path, encoding="utf-8", errors="replace") as f:
-        source = f.read()
-    exec(compile(source, path, "exec"), module.__dict__)
-    for fn in State.module_functions.get(name, []):
-        if callable(module.__dict__.get(fn)):
-            State.student_functions[(name, fn)] = module.__dict__[fn]
+def _delayed(fn, seconds):
+    def standin(*args, **kwargs):
+        time.sleep(seconds)
+        return fn(*args, **kwargs)
 
-
-def fill_from_oracle(module, name, keep=()):
-    for fn in State.module_functions[name]:
-        if fn in keep:
-            continue
-        if fn in State.oracle:
-            setattr(module, fn, State.oracle[fn])
-        else:
-            setattr(module, fn, _unavailable(fn))
-
-
-def _unavailable(fn):
-    def unavailable(*args, **kwargs):
-        raise NotImplementedError(f"{fn} is graded in its own question and not available to this one")
-
-    return unavailable
-
-
-def student_function(module_name, fn):
-    """The student's own ``module.fn``, loading their file privately when the package uses the oracle's."""
-    if (module_name, fn) in State.student_functions:
-        return State.student_functions[(module_name, fn)]
-    if module_name in State.import_errors:
-        raise ImportError(State.import_errors[module_name]["message"])
-    module = types.ModuleType(f"conv_gemm._student_{module_name}")
-    module.__package__ = "conv_gemm"
-    try:
-        run_student_file(module, module_name)
-    except BaseException as exc:  # noqa: BLE001 - remembered, so a broken file is run once
-        State.import_errors[module_name] = error_info(exc)
-        raise
-    if (module_name, fn) not in State.student_functions:
-        raise AttributeError(f"{module_name}.py defines no function {fn}()")
-    return State.student_functions[(module_name, fn)]
+    standin.__name__ = fn.__name__
+    return standin
 
 
 # ---------------------------------------------------------------- run-time rules
-def guard_numpy():
+def guard_numpy(session: Session):
     """Record calls of numpy's own convolution shortcuts."""
     for fn in FORBIDDEN_NUMPY_CALLS:
         original = getattr(np, fn)
 
         def recorder(*args, _original=original, _name=fn, **kwargs):
-            State.events.append(f"numpy.{_name} was called")
+            session.events.append(["numpy", _name])
             return _original(*args, **kwargs)
 
         setattr(np, fn, recorder)
-
-
-def forbidden_now():
-    if State.numpy_only:
-        for mod in ("torch", "scipy", "tensorflow", "jax"):
-            if mod in sys.modules:
-                State.events.append(f"{mod} was imported")
-    events, State.events = sorted(set(State.events)), []
-    return events
 
 
 # ---------------------------------------------------------------- probes
@@ -215,7 +146,8 @@ def to_tensor(array, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def conv_op_recorder():
+def op_recorder(pattern=None):
+    """A TorchDispatchMode that records the aten ops run inside it (those matching ``pattern``)."""
     from torch.utils._python_dispatch import TorchDispatchMode
 
     class Recorder(TorchDispatchMode):
@@ -225,57 +157,121 @@ def conv_op_recorder():
 
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             name = str(getattr(func, "__name__", func))
-            if CONV_OP.search(name):
-                self.ops.append(str(func))
+            if pattern is None or pattern.search(name):
+                self.ops.append(str(func)[:80])
             return func(*args, **(kwargs or {}))
 
     return Recorder()
 
 
-def handle_call(msg):
+class CallTracer:
+    """During one call: Python line events in the student's own files (the method measure), and,
+    in a NumPy task, any Python frame of a forbidden package (scipy.signal.convolve2d, ...)."""
+
+    def __init__(self, session: Session, count_lines: bool):
+        self.session, self.count_lines = session, count_lines
+        self.lines = 0
+        self.forbidden: set[str] = set()
+        self.prefix = session.package_dir + os.sep
+
+    def __enter__(self):
+        self._previous = sys.gettrace()
+        sys.settrace(self._on_call)
+        return self
+
+    def __exit__(self, *exc):
+        sys.settrace(self._previous)
+        return False
+
+    def _on_call(self, frame, event, arg):
+        if self.session.numpy_only:
+            top = str(frame.f_globals.get("__name__", "")).split(".")[0]
+            if top in FORBIDDEN_PACKAGES:
+                self.forbidden.add(top)
+        filename = frame.f_code.co_filename
+        if self.count_lines and filename.startswith(self.prefix) and filename not in self.session.trusted_files:
+            return self._on_line
+        return None
+
+    def _on_line(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+        return self._on_line
+
+
+def _as_array(value):
+    if type(value).__name__ == "Tensor" and type(value).__module__ == "torch":
+        return value.detach().numpy()
+    return value
+
+
+def handle_call(msg, session: Session):
     probes = set(msg.get("probes") or [])
     needs_torch = bool(msg.get("torch"))
     decode_kw = {"tensors_as": to_tensor} if needs_torch else {}
-    args = list(wire.decode(msg.get("args") or [], **decode_kw))
+    received = list(wire.decode(msg.get("args") or [], **decode_kw))
     kwargs = wire.decode({"__dict__": msg.get("kwargs") or []}, **decode_kw)
     record = {}
-    args = [build_callable(a, record) if isinstance(a, wire.CallableSpec) else a for a in args]
+    args = [build_callable(a, record) if isinstance(a, wire.CallableSpec) else a for a in received]
     for i in msg.get("noncontiguous") or []:  # same values, strided memory: a transposed view
         args[i] = args[i].swapaxes(-1, -2)
     if "count_mults" in probes:
         args = [a.view(CountingArray) if type(a) is np.ndarray else a for a in args]
         CountingArray.count = 0
-    snapshots = {i: a.copy() for i, a in enumerate(args) if type(a) is np.ndarray}
-    fn = student_function(msg["module"], msg["func"])
+    fn = session.package.student_function(msg["module"], msg["func"])
     probe_out = {}
-    recorder = conv_op_recorder() if "conv_ops" in probes else None
+    conv_ops = op_recorder(CONV_OP) if "conv_ops" in probes else None
+    torch_ops = op_recorder() if session.numpy_only and "torch" in sys.modules else None
+    before = {m for m in FORBIDDEN_PACKAGES if m in sys.modules}
+    tracer = CallTracer(session, "line_events" in probes)
     start = time.perf_counter()
     try:
-        if recorder is not None:
-            with recorder:
-                result = fn(*args, **kwargs)
-        else:
+        with (conv_ops or _Nothing()), (torch_ops or _Nothing()), tracer:
             result = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - SystemExit from student code is a failed call, not an exit
-        return {"ok": False, "error": error_info(exc), "seconds": time.perf_counter() - start, "forbidden": forbidden_now()}
+        note_forbidden(session, before, tracer, torch_ops)
+        return {"ok": False, "error": session.error(exc), "events": session.take_events()}
     seconds = time.perf_counter() - start
+    note_forbidden(session, before, tracer, torch_ops)
     if "count_mults" in probes:
         probe_out["multiplications"] = CountingArray.count
         if type(result) is CountingArray:
             result = np.asarray(result)
     if "calls" in record:
         probe_out["calls"] = record["calls"]
+    if "line_events" in probes:
+        probe_out["line_events"] = tracer.lines
     if type(result) is np.ndarray:
-        if "shares_memory" in probes and snapshots:
-            probe_out["shares_memory"] = bool(np.shares_memory(result, args[0], max_work=10**6))
+        if "shares_memory" in probes and received and type(received[0]) is np.ndarray:
+            probe_out["shares_memory"] = bool(np.shares_memory(result, received[0], max_work=10**6))
         probe_out["writeable"] = bool(result.flags.writeable)
-        probe_out["contiguous"] = bool(result.flags.c_contiguous)
-    probe_out["mutated_args"] = [i for i, before in snapshots.items() if not np.array_equal(before, args[i], equal_nan=True)]
+    probe_out["arg_digests"] = [wire.digest(a) if type(a) is np.ndarray else None for a in map(_as_array, received)]
     if "autograd" in probes:
-        probe_out["grads"] = autograd_probe(result, args, kwargs, msg, recorder)
-    if recorder is not None:
-        probe_out["conv_ops"] = sorted(set(recorder.ops))
-    return {"ok": True, "result": wire.encode(result), "probes": probe_out, "seconds": seconds, "forbidden": forbidden_now()}
+        probe_out["grads"] = autograd_probe(result, args, kwargs, msg, conv_ops)
+    if conv_ops is not None:
+        probe_out["conv_ops"] = sorted(set(conv_ops.ops))[:5]
+    return {"ok": True, "result": wire.encode(result), "probes": probe_out, "seconds": seconds, "events": session.take_events()}
+
+
+class _Nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def note_forbidden(session: Session, before: set, tracer: CallTracer, torch_ops) -> None:
+    """Typed events for what a NumPy task must not use."""
+    if not session.numpy_only:
+        return
+    for m in FORBIDDEN_PACKAGES:
+        if m in sys.modules and m not in before:
+            session.events.append(["import", m])
+    for m in sorted(tracer.forbidden):
+        session.events.append(["call", m])
+    if torch_ops is not None and torch_ops.ops:
+        session.events.append(["call", "torch"])
 
 
 def autograd_probe(result, args, kwargs, msg, recorder):
@@ -286,52 +282,39 @@ def autograd_probe(result, args, kwargs, msg, recorder):
     leaves = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor) and a.requires_grad]
     upstream = wire.decode(msg["upstream"], tensors_as=to_tensor)
     try:
-        if recorder is not None:
-            with recorder:
-                grads = torch.autograd.grad(result, leaves, upstream, allow_unused=True)
-        else:
+        with (recorder or _Nothing()):
             grads = torch.autograd.grad(result, leaves, upstream, allow_unused=True)
     except BaseException as exc:  # noqa: BLE001
         return {"error": f"backward raised {type(exc).__name__}: {str(exc)[:300]}"}
     return {"values": wire.encode([None if g is None else g for g in grads])}
 
 
-def handle_setup(msg):
-    State.package_dir = msg["package_dir"]
-    State.question = msg["question"]
-    State.wired = set(msg["wired"])
-    State.module_functions = {k: list(v) for k, v in msg["module_functions"].items()}
-    State.trusted = tuple(msg["trusted"])
-    State.numpy_only = bool(msg["numpy_only"])
-    if msg.get("oracle_file"):
-        namespace = {"__name__": "grader_oracle"}
-        with open(msg["oracle_file"], encoding="utf-8") as f:
-            exec(compile(f.read(), "grader_oracle", "exec"), namespace)
-        State.oracle = {k: v for k, v in namespace.items() if callable(v) and not k.startswith("_")}
+def handle_setup(msg) -> tuple[Session, dict]:
+    session = Session(msg)
     seed = int(msg.get("seed", 0))
     import random
 
     random.seed(seed)
     np.random.seed(seed % 2**32)  # student code that draws random numbers draws the same ones each run
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(seed)
-    package = types.ModuleType("conv_gemm")
-    package.__path__ = [State.package_dir]
-    package.__package__ = "conv_gemm"
-    sys.modules["conv_gemm"] = package
-    sys.meta_path.insert(0, GradingFinder())
-    if State.numpy_only:
-        guard_numpy()
+    if session.numpy_only:
+        guard_numpy(session)
+    session.package.install()
+    session.package.import_package()
     modules = {}
     for name in msg["modules"]:
-        start = time.perf_counter()
+        before = {m for m in FORBIDDEN_PACKAGES if m in sys.modules}
         try:
-            importlib.import_module(f"conv_gemm.{name}")
-            modules[name] = {"ok": True, "seconds": time.perf_counter() - start}
-        except BaseException as exc:  # noqa: BLE001 - a SystemExit at import is a broken module
-            State.import_errors[name] = error_info(exc)
-            modules[name] = {"ok": False, "error": State.import_errors[name]}
-    return {"ok": True, "modules": modules, "forbidden": forbidden_now()}
+            session.package.import_module(name)
+            modules[name] = {"ok": True}
+        except ImportError as exc:
+            modules[name] = {"ok": False, "error": session.package.import_errors.get(name)
+                             or {"type": "ImportError", "message": str(exc)[:500], "frames": []}}
+        if session.numpy_only:
+            session.events += [["import", m] for m in FORBIDDEN_PACKAGES if m in sys.modules and m not in before]
+    reply = {"ok": True, "modules": modules, "events": session.take_events()}
+    if "__init__" in session.package.import_errors:
+        reply["init_error"] = session.package.import_errors["__init__"]
+    return session, reply
 
 
 def confine_self() -> int:
@@ -368,14 +351,19 @@ def main():
     for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS", "GRADER_RLIMITS", "GRADER_DEMOTE"):
         os.environ.pop(key, None)
     wire.write_message(fd_out, {"ok": True, "ready": True, "landlock": abi})
+    session = None
     while True:
         msg = wire.read_message_blocking(fd_in)
         if msg is None:
             return
         try:
-            reply = handle_setup(msg) if msg.get("op") == "setup" else handle_call(msg)
+            if msg.get("op") == "setup":
+                session, reply = handle_setup(msg)
+            else:
+                reply = handle_call(msg, session)
         except BaseException as exc:  # noqa: BLE001
-            reply = {"ok": False, "error": error_info(exc), "forbidden": forbidden_now()}
+            reply = {"ok": False, "error": error_info(exc, session.package_dir if session else ""),
+                     "events": session.take_events() if session else []}
         wire.write_message(fd_out, reply)
 
 

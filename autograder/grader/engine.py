@@ -15,13 +15,19 @@ from grader import checks as checks_module
 from grader import static, wire
 from grader.checks import CheckFailed, Context, Reply, seeded_rng
 from grader.common import ForbiddenUse
-from grader.interface import (EXTRA_CREDIT, MAX_TOTAL, MODULE_FUNCTIONS, NUMPY_ONLY_MODULES, POINTS, QUESTION_FUNCTIONS,
+from grader.interface import (EXTRA_CREDIT, MAX_TOTAL, MODULE_FUNCTIONS, NUMPY_ONLY_MODULES, POINTS, PREREQUISITES,
                               QUESTION_IDS, TRUSTED_MODULES, functions_of, modules_of)
+from grader.rules import FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 from grader.sandbox import Child, ChildFailure, Limits, Scratch, read_paths, sandbox_user
+from grader.standins import standin_source
 from grader.submission import Submission, extract_zip, locate, stage_package, student_name
 from grader.trusted import trusted_files
 
 DEFAULT_SEED = 20261124
+DEFAULT_BUDGET_SECONDS = 480.0
+"""The whole submission is graded within this (Gradescope's default limit is 600 s)."""
+QUESTION_COST = {"notebook": 3.0, "benchmark": 1.5}
+"""Relative share of the remaining budget a question may use (others 1)."""
 
 
 def load_checks(include_hidden: bool) -> list[checks_module.Check]:
@@ -41,93 +47,161 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-class QuestionRunner:
-    """Runs one question's checks, reusing one child and replacing it when it fails."""
+EVENT_TEXT = {
+    "import": "{} was imported while a NumPy task ran (the NumPy tasks must use NumPy only)",
+    "call": "{} code ran inside a NumPy task (the NumPy tasks must use NumPy only)",
+    "numpy": "numpy.{} was called (a library convolution is not allowed here)",
+}
+EVENT_DETAILS = {"import": FORBIDDEN_PACKAGES, "call": FORBIDDEN_PACKAGES, "numpy": FORBIDDEN_NUMPY_CALLS}
 
-    def __init__(self, question: str, scratch: Scratch, limits: Limits, oracle: bool, seed: int = 0):
+
+def event_text(event) -> str:
+    """A child's typed event as feedback; anything outside the vocabulary is itself a finding."""
+    if type(event) is list and len(event) == 2 and event[0] in EVENT_TEXT and event[1] in EVENT_DETAILS[event[0]]:
+        return EVENT_TEXT[event[0]].format(event[1])
+    return "the grader's channel received an event it does not know (tampering with the grader?)"
+
+
+class QuestionRunner:
+    """Runs one question's calls, each in a child that holds the stand-ins for exactly that
+    function's declared prerequisites (children with the same stand-ins are shared across the
+    question's checks, and replaced after a failure).
+
+    ``deadline``: the monotonic time by which this question's share of the budget is spent.
+    ``known_broken``: modules whose import timed out in an earlier child (shared by the
+    submission's questions, so a hang at import is paid once).
+    """
+
+    def __init__(self, question: str, scratch: Scratch, limits: Limits, oracle: bool, seed: int,
+                 deadline: float, known_broken: dict):
         self.question, self.scratch, self.limits, self.oracle, self.seed = question, scratch, limits, oracle, seed
-        self.child: Child | None = None
-        self.broken: str | None = None  # a failure that a fresh child would repeat (import hang, start failure)
+        self.deadline, self.known_broken = deadline, known_broken
+        self.children: dict[tuple, Child] = {}
+        self.broken: dict[tuple, str] = {}  # a failure that a fresh child would repeat (import hang, start failure)
+        self.import_errors: dict[tuple, dict] = {}
+        self.timed_out: dict[str, str] = {}  # function -> the message of its first timeout
         self.forbidden: list[str] = []
-        self.import_errors: dict[str, dict] = {}
+        self.problems: list[str] = []
         self.landlock_abi = 0
 
-    def _setup_message(self) -> dict:
+    def _key(self, message: dict) -> tuple:
+        names = PREREQUISITES[message["func"]] if self.oracle else ()
+        delays = tuple(sorted((message.pop("delays", None) or {}).items()))
+        return names, delays
+
+    def _setup_message(self, key: tuple) -> dict:
+        names, delays = key
         modules = modules_of(self.question)
+        standins = {"source": standin_source(names), "names": list(names), "delays": dict(delays)} if names else {}
         return {
             "op": "setup",
-            "question": self.question,
             "seed": self.seed,
             "package_dir": str(self.scratch.package),
-            "wired": QUESTION_FUNCTIONS[self.question] if self.oracle else sorted({f for fs in MODULE_FUNCTIONS.values() for f in fs}),
             "module_functions": MODULE_FUNCTIONS,
             "trusted": list(TRUSTED_MODULES),
             "numpy_only": bool(set(modules) & set(NUMPY_ONLY_MODULES)) and not set(modules) - set(NUMPY_ONLY_MODULES),
-            "oracle_file": str(self.scratch.runner / "oracle.py") if self.oracle else None,
+            "standins": standins,
             "modules": modules,
+            "import_seconds": min(10.0, self.limits.start_seconds / 3),
+            "known_broken": self.known_broken,
         }
 
-    def _ensure_child(self) -> None:
-        if self.child is not None and self.child.alive:
-            return
-        if self.broken:
-            raise ChildFailure("broken", self.broken)
+    def _remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def _child(self, key: tuple) -> Child:
+        child = self.children.get(key)
+        if child is not None and child.alive:
+            return child
+        if key in self.broken:
+            raise ChildFailure("broken", self.broken[key])
+        if self._remaining() <= 0:
+            raise ChildFailure("timeout", OUT_OF_TIME)
         self.scratch.reset_work()
         child = Child(self.scratch, self.limits)
         try:
-            child.start()
-            reply = child.request(self._setup_message(), timeout=self.limits.start_seconds)
+            child.start(min(self.limits.start_seconds, self._remaining()))
+            reply = child.request(self._setup_message(key), timeout=min(self.limits.start_seconds, max(self._remaining(), 0.1)))
         except ChildFailure as failure:
-            self.broken = f"importing your code failed: {failure.message}"
+            self.broken[key] = f"importing your code failed: {failure.message}"
             child.close()
-            raise ChildFailure(failure.kind, self.broken) from None
+            raise ChildFailure(failure.kind, self.broken[key]) from None
         self.landlock_abi = child.landlock_abi
-        self.forbidden += reply.get("forbidden") or []
-        self.import_errors = {m: r["error"] for m, r in (reply.get("modules") or {}).items() if not r.get("ok")}
-        self.child = child
+        self._note_events(reply)
+        modules = reply.get("modules") if type(reply.get("modules")) is dict else {}
+        self.import_errors[key] = {m: r.get("error") or {} for m, r in modules.items() if type(r) is dict and not r.get("ok")}
+        for m, err in self.import_errors[key].items():
+            if type(err) is dict and err.get("type") == "ImportTimeout":
+                self.known_broken[m] = {"type": "ImportTimeout", "message": str(err.get("message"))[:200]}
+        if type(reply.get("init_error")) is dict:
+            err = reply["init_error"]
+            self.problems.append(f"__init__.py raised {str(err.get('type'))[:80]}: {str(err.get('message'))[:300]} "
+                                 "(the package was still loaded; only what depends on the failing lines is affected)")
+        self.children[key] = child
+        return child
+
+    def _note_events(self, raw: dict) -> None:
+        events = raw.get("events") if type(raw.get("events")) is list else []
+        self.forbidden += [f"at run time: {event_text(e)}" for e in events[:20]]
 
     def send(self, message: dict, timeout: float | None) -> Reply:
+        func = message["func"]
+        if func in self.timed_out:  # the rest of a function's checks fail at once, with the same message
+            return Reply(error={"type": "ChildFailure", "message": self.timed_out[func]})
+        key = self._key(message)
         try:
-            self._ensure_child()
+            child = self._child(key)
             module = message["module"]
-            if module in self.import_errors:
-                err = dict(self.import_errors[module])
-                err["message"] = f"importing {module}.py failed: {err.get('type')}: {err.get('message', '')}"
-                err["type"] = "ImportError"
-                return Reply(error=err)
-            raw = self.child.request(message, timeout)
+            if module in self.import_errors.get(key, {}):
+                err = self.import_errors[key][module]
+                return Reply(error={"type": "ImportError", "frames": err.get("frames") or [],
+                                    "message": f"importing {module}.py failed: {err.get('type')}: {err.get('message', '')}"})
+            budget = self.limits.call_seconds if timeout is None else timeout
+            if self._remaining() < budget:
+                budget = max(self._remaining(), 0.0)
+                if budget <= 0:
+                    raise ChildFailure("timeout", OUT_OF_TIME)
+            raw = child.request(message, budget)
         except ChildFailure as failure:
-            self.child = None
+            self.children.pop(key, None)
+            if failure.kind == "timeout":
+                self.timed_out[func] = failure.message
             return Reply(error={"type": "ChildFailure", "message": failure.message})
-        self.forbidden += raw.get("forbidden") or []
+        self._note_events(raw)
         if not raw.get("ok"):
-            return Reply(error=raw.get("error") or {"type": "Error", "message": "unknown"}, forbidden=raw.get("forbidden") or [])
+            error = raw.get("error") if type(raw.get("error")) is dict else {"type": "Error", "message": "unknown"}
+            return Reply(error=error)
         try:
             value = wire.decode(raw.get("result"))
-            probes = raw.get("probes") or {}
+            probes = raw.get("probes") if type(raw.get("probes")) is dict else {}
             if isinstance(probes.get("grads"), dict) and "values" in probes["grads"]:
                 probes["grads"] = {"values": wire.decode(probes["grads"]["values"])}
-        except (ValueError, TypeError, KeyError) as exc:
-            return Reply(error={"type": "ChildFailure", "message": f"the result could not be read back ({exc})"})
-        return Reply(value=value, probes=probes, seconds=float(raw.get("seconds") or 0))
+        except (ValueError, TypeError, KeyError, RecursionError) as exc:
+            return Reply(error={"type": "ChildFailure", "message": f"the result could not be read back ({type(exc).__name__})"})
+        return Reply(value=value, probes=probes)
 
     def close(self):
-        if self.child is not None:
-            self.child.close()
-            self.child = None
+        for child in self.children.values():
+            child.close()
+        self.children = {}
+
+
+OUT_OF_TIME = "ran out of time: this question's share of the grading budget is spent"
 
 
 def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: bool = True, oracle: bool = True,
-                     limits: Limits | None = None, questions=None, student: str | None = None) -> dict:
-    """Grade the folder or zip ``source``. Never raises for anything the submission does."""
+                     limits: Limits | None = None, questions=None, student: str | None = None,
+                     budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> dict:
+    """Grade the folder or zip ``source`` within ``budget_seconds``. Never raises for anything the submission does."""
     started = time.monotonic()
+    end = started + budget_seconds
     source = Path(source)
     limits = limits or Limits()
     student = student or student_name(source)
     root = Path(tempfile.mkdtemp(prefix="conv-gemm-grade-"))
     os.chmod(root, 0o755)
     user = sandbox_user()
-    scratch = Scratch(root / "scratch", oracle=oracle, owner_uid=user[0] if user else None)
+    scratch = Scratch(root / "scratch", owner_uid=user[0] if user else None)
     problems = []
     try:
         scratch.prepare()
@@ -140,7 +214,6 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             sub = locate(source, student)
         else:
             sub = Submission(student, None, None, [f"{source.name} is neither a folder nor a .zip"])
-        problems += sub.problems
         stage_package(sub, scratch.package, trusted_files())
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
@@ -150,12 +223,15 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does
         all_checks = load_checks(include_hidden)
         wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
-        results, landlock = {}, 0
-        for q in wanted:
+        results, landlock, known_broken = {}, 0, {}
+        for n, q in enumerate(wanted):
+            weights = [QUESTION_COST.get(r, 1.0) for r in wanted[n:]]
+            deadline = time.monotonic() + max(end - time.monotonic(), 0.0) * weights[0] / sum(weights)
             if q == "notebook":
-                results[q] = grade_notebook_question(sub, scratch, limits)
+                results[q] = grade_notebook_question(sub, scratch, limits, deadline)
                 continue
-            results[q], abi = grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle, cuda, static_hits)
+            results[q], abi = grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle,
+                                             cuda, static_hits, deadline, known_broken)
             landlock = max(landlock, abi)
         total = round(sum(r["score"] for r in results.values()), 4)
         return {
@@ -186,7 +262,7 @@ def environment(landlock: int, user, cuda: bool) -> dict:
     }
 
 
-def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits) -> tuple[dict, int]:
+def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken) -> tuple[dict, int]:
     points = POINTS[q]
     entry = {"score": 0.0, "max_score": points, "extra_credit": q in EXTRA_CREDIT, "checks": [], "forbidden": [], "problems": []}
     fns = set(functions_of(q))
@@ -195,7 +271,7 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
             if function is None or function in fns:
                 entry["forbidden"].append(message)
     missing = [m for m in modules_of(q) if not sub.has_module(m)]
-    runner = None if entry["forbidden"] or missing else QuestionRunner(q, scratch, limits, oracle, seed)
+    runner = None if entry["forbidden"] or missing else QuestionRunner(q, scratch, limits, oracle, seed, deadline, known_broken)
     active_weight = sum(c.weight for c in question_checks if not _skipped(c, cuda))
     for c in question_checks:
         record = {"name": c.name, "public": c.public, "weight": c.weight, "passed": False, "skipped": False, "feedback": "", "seconds": 0.0}
@@ -219,15 +295,15 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
             except Exception as exc:  # noqa: BLE001 - a grader bug must not cost the whole submission
                 record["feedback"] = f"the grader could not finish this check ({type(exc).__name__}); please report it"
             record["seconds"] = round(time.monotonic() - t0, 3)
-            if runner.forbidden:
-                entry["forbidden"] += [f"at run time: {event}" for event in runner.forbidden]
-                runner.forbidden = []
+            entry["forbidden"] += runner.forbidden
+            runner.forbidden = []
         record["max_score"] = 0.0 if record["skipped"] or not active_weight else points * c.weight / active_weight
         record["score"] = record["max_score"] if record["passed"] else 0.0
         entry["checks"].append(record)
     abi = runner.landlock_abi if runner else 0
     if runner is not None:
         runner.close()
+        entry["problems"] += list(dict.fromkeys(runner.problems))
     entry["forbidden"] = list(dict.fromkeys(entry["forbidden"]))
     if entry["forbidden"]:
         for record in entry["checks"]:
@@ -242,7 +318,7 @@ def _skipped(c, cuda: bool) -> bool:
     return (c.needs_cuda and not cuda) or (c.skip_with_cuda and cuda)
 
 
-def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits) -> dict:
+def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, deadline: float) -> dict:
     points = POINTS["notebook"]
     entry = {"score": 0.0, "max_score": points, "extra_credit": False, "checks": [], "forbidden": [], "problems": [], "manual": []}
     if sub.notebook is None:

@@ -34,18 +34,48 @@ QUESTION_FUNCTIONS: dict[str, list[str]] = {
     "winograd": ["winograd_f23_matrices", "winograd_tile", "winograd_conv2d"],
     "notebook": [],
 }
-"""The student functions a question grades. While a question is graded, these are the
-student's own everywhere; every other function of the package is the grader's own
-implementation (oracle.py), so ``depthwise_conv2d`` calling ``conv2d`` gets the grader's
-``conv2d``: one bug costs one question, not every question downstream of it."""
+"""The student functions a question grades (each with its own prerequisites, below)."""
 
-QUESTION_DIRECT_CALLS: dict[str, list[str]] = {
-    "exercises": ["conv2d"],
-    "variants": ["conv2d"],
+_CONV_PATH = ("conv_output_size", "sliding_windows", "im2col_strided")
+PREREQUISITES: dict[str, tuple[str, ...]] = {
+    "conv_output_size": (),
+    "conv2d_macs": ("conv_output_size",),
+    "conv2d_naive": ("conv_output_size",),
+    "im2col_loop": ("conv_output_size",),
+    "sliding_windows": ("conv_output_size",),
+    "im2col_strided": ("conv_output_size",),  # its own question's sliding_windows stays the student's
+    "col2im": _CONV_PATH + ("conv2d",),
+    "conv2d": _CONV_PATH,
+    "conv2d_gemm": _CONV_PATH,
+    "conv2d_unfold": (),
+    "conv2d_backward": _CONV_PATH + ("conv2d",),
+    "conv1x1": _CONV_PATH + ("conv2d",),
+    "depthwise_conv2d": _CONV_PATH + ("conv2d",),
+    "separable_conv2d": _CONV_PATH + ("conv2d",),
+    "conv2d_params": (),
+    "separable_params": (),
+    "strides_nchw": (),
+    "strides_nhwc": (),
+    "to_channels_last": (),
+    "benchmark_channels_last": (),
+    "time_callable": (),
+    "benchmark_table": ("conv2d_naive", "im2col_loop", "conv2d"),
+    "winograd_f23_matrices": ("conv_output_size",),
+    "winograd_tile": ("conv_output_size",),
+    "winograd_conv2d": ("conv_output_size",),
 }
-"""Student functions a question also calls directly, for properties relative to the student's
-own results: the bias exercise (``conv2d(x, w, b) - conv2d(x, w)`` is ``b``) and grouped
-convolution (``groups=g`` is ``g`` of the student's own convolutions side by side)."""
+"""ASSIGNMENT.md, "Prerequisites", as data: while a function is graded, these (and nothing
+else) are the grader's own implementations in the student's process, so one bug costs one
+question. Functions that compute the same result never stand in for each other."""
+
+ARG_NAMES: dict[str, tuple[str, ...]] = {
+    "conv2d_naive": ("x", "w", "b"), "conv2d": ("x", "w", "b"), "conv2d_gemm": ("x", "w", "b"),
+    "conv2d_unfold": ("x", "w", "b"), "conv1x1": ("x", "w", "b"), "depthwise_conv2d": ("x", "w", "b"),
+    "separable_conv2d": ("x", "w_depthwise", "w_pointwise"), "conv2d_backward": ("dy", "x", "w"),
+    "col2im": ("cols",), "im2col_loop": ("x",), "im2col_strided": ("x",), "sliding_windows": ("x",),
+    "to_channels_last": ("x",), "winograd_tile": ("d", "g"), "winograd_conv2d": ("x", "w", "b"),
+}
+"""The contract's names of the array arguments, for feedback such as "changed its input x"."""
 
 POINTS: dict[str, float] = {
     "cost": 8,
@@ -71,13 +101,19 @@ NUMPY_ONLY_MODULES = ("cost", "im2col", "conv2d", "backward", "variants", "winog
 """Modules where torch, scipy and numpy.convolve/correlate are forbidden."""
 
 
+QUESTION_DIRECT_CALLS: dict[str, list[str]] = {"exercises": ["conv2d"], "variants": ["conv2d"]}
+"""Functions of other questions that a question also calls, on inputs where that other
+question's classic bugs cannot change the result: the bias exercise of ``conv2d`` and
+``conv2d(..., groups=g)`` (graded in variants, with conv2d's prerequisites)."""
+
+
 def functions_of(question: str) -> list[str]:
-    """Every student function a question runs, wired or called directly."""
+    """Every student function a question runs."""
     return QUESTION_FUNCTIONS[question] + QUESTION_DIRECT_CALLS.get(question, [])
 
 
 def modules_of(question: str) -> list[str]:
-    """The student modules a question loads (those defining the functions it runs)."""
+    """The student modules a question needs (those defining the functions it runs)."""
     wanted = set(functions_of(question))
     return [m for m, fns in MODULE_FUNCTIONS.items() if wanted & set(fns)]
 

@@ -24,13 +24,13 @@ import subprocess
 import sys
 import sysconfig
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader import wire
 
 HERE = Path(__file__).resolve().parent
-RUNNER_FILES = ("child.py", "wire.py", "landlock.py")
+RUNNER_FILES = ("child.py", "loader.py", "rules.py", "wire.py", "landlock.py")
 
 
 @dataclass
@@ -42,9 +42,6 @@ class Limits:
     memory_bytes: int = 2 << 30
     cpu_seconds: int = 120
     file_bytes: int = 64 << 20
-
-    def memory_text(self) -> str:
-        return f"{self.memory_bytes / (1 << 30):g} GiB"
 
 
 class ChildFailure(Exception):
@@ -73,9 +70,7 @@ class Scratch:
     """A per-submission folder: runner/ (grader code the child runs), pkg/ (the package), work/ (cwd)."""
 
     root: Path
-    oracle: bool = True
     owner_uid: int | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def runner(self) -> Path:
@@ -93,7 +88,7 @@ class Scratch:
         for d in (self.root, self.runner, self.package, self.work):
             d.mkdir(parents=True, exist_ok=True)
             os.chmod(d, 0o755)
-        for name in RUNNER_FILES + (("oracle.py",) if self.oracle else ()):
+        for name in RUNNER_FILES:  # public code only: the stand-ins travel over the pipe
             shutil.copyfile(HERE / name, self.runner / name)
         if self.owner_uid is not None:
             os.chown(self.work, self.owner_uid, -1)
@@ -162,7 +157,7 @@ class Child:
         self.user = sandbox_user()
 
     # -- lifecycle
-    def start(self) -> None:
+    def start(self, timeout: float | None = None) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         env = {
@@ -197,7 +192,7 @@ class Child:
         self.to_child, self.from_child = to_child_w, from_child_r
         os.set_blocking(self.from_child, False)
         os.set_blocking(self.to_child, False)
-        ready = self._receive(self.limits.start_seconds, "starting Python")
+        ready = self._receive(self.limits.start_seconds if timeout is None else timeout, "starting Python")
         self.landlock_abi = int(ready.get("landlock", 0) or 0)
 
     def close(self) -> None:

@@ -82,7 +82,7 @@ def stage_package(sub: Submission, dest: Path, trusted: dict[str, Path]) -> None
     dest.mkdir(parents=True, exist_ok=True)
     if sub.package_dir is not None:
         for src in sorted(sub.package_dir.glob("*.py")):
-            if src.is_symlink() or not src.is_file() or src.stem in TRUSTED_MODULES or src.name == "__init__.py":
+            if src.is_symlink() or not src.is_file() or src.stem in TRUSTED_MODULES:
                 continue
             if not src.stem.isidentifier():
                 continue

@@ -8,6 +8,7 @@ This module is imported by both sides and must stay importable without torch.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import struct
@@ -130,6 +131,12 @@ def decode(data, *, tensors_as=None):
     if "__unsupported__" in data:
         return Unsupported(str(data["__unsupported__"]))
     raise ValueError(f"malformed wire value with keys {sorted(data)[:5]}")
+
+
+def digest(array: np.ndarray) -> str:
+    """A fingerprint of an array's values: the child's after a call against the parent's own copy."""
+    a = np.ascontiguousarray(array)
+    return hashlib.sha256(a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()).hexdigest()
 
 
 def frame(message: dict) -> bytes:

@@ -1,0 +1,13 @@
+"""What the NumPy tasks and conv2d_unfold must not use: one list, read by the static scan
+(parent), the child's run-time observations and the parent's reading of them.
+
+Copied beside child.py into the sandbox (no torch import, no grader imports).
+"""
+import re
+
+FORBIDDEN_PACKAGES = ("torch", "scipy", "tensorflow", "jax", "cupy")
+"""Packages that the NumPy tasks may not use."""
+FORBIDDEN_NUMPY_CALLS = ("convolve", "correlate")
+"""numpy's own convolution shortcuts."""
+CONV_OP = re.compile(r"conv(olution|_transpose|_depthwise|_tbc|\d|_)", re.IGNORECASE)
+"""A torch op that convolves (aten.convolution, aten.conv2d, cudnn_convolution, ...)."""
