@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 import wire
+from guard import EventPipe, Watch
 from loader import StudentPackage, error_info
 from rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 
@@ -25,21 +26,20 @@ from rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 class Session:
     """What one child knows: the package, the stand-ins, and what was seen at run time."""
 
-    def __init__(self, msg: dict):
+    def __init__(self, msg: dict, events: EventPipe):
+        self.emit = events.emit  # typed events go straight to the parent; none is kept here
         self.package_dir = msg["package_dir"]
         self.numpy_only = bool(msg["numpy_only"])
         self.trusted_files = {os.path.join(self.package_dir, f"{m}.py") for m in msg["trusted"]}
         self.package = StudentPackage(self.package_dir, {k: list(v) for k, v in msg["module_functions"].items()},
                                       build_standins(msg.get("standins") or {}), float(msg.get("import_seconds") or 10),
                                       msg.get("known_broken") or {})
-        self.events: list[list[str]] = []  # typed: [kind, detail], validated by the parent
 
     def error(self, exc: BaseException) -> dict:
         return error_info(exc, self.package_dir)
 
-    def take_events(self) -> list[list[str]]:
-        events, self.events = [list(e) for e in dict.fromkeys(tuple(e) for e in self.events)], []
-        return events
+    def student_file(self, path: str) -> bool:
+        return path.startswith(self.package_dir + os.sep) and path not in self.trusted_files
 
 
 def build_standins(spec: dict) -> dict:
@@ -77,43 +77,47 @@ def guard_numpy(session: Session):
     for fn in FORBIDDEN_NUMPY_CALLS:
         original = getattr(np, fn)
 
-        def recorder(*args, _original=original, _name=fn, **kwargs):
-            session.events.append(["numpy", _name])
+        def recorder(*args, _original=original, _name=fn, _emit=session.emit, **kwargs):
+            _emit("numpy", _name)
             return _original(*args, **kwargs)
 
         setattr(np, fn, recorder)
 
 
 # ---------------------------------------------------------------- probes
-class CountingArray(np.ndarray):
-    """Tracks data-derived values and counts multiplications between two of them."""
+_MULTIPLY, _MATMUL = np.multiply, np.matmul  # taken before any student code can rebind them
+_COUNTED_FUNCTIONS = (np.einsum, np.dot, np.tensordot, np.inner, np.outer, np.kron)
 
-    count = 0
 
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        tracked = [isinstance(a, CountingArray) for a in inputs]
-        raw = [np.asarray(a) if isinstance(a, CountingArray) else a for a in inputs]
-        result = getattr(ufunc, method)(*raw, **kwargs)
-        if method == "__call__" and sum(tracked) >= 2:
-            if ufunc is np.multiply:
-                CountingArray.count += int(np.size(result))
-            elif ufunc is np.matmul:
-                CountingArray.count += int(np.size(result)) * int(np.shape(raw[0])[-1])
-        if any(tracked) and isinstance(result, np.ndarray):
-            return result.view(CountingArray)
-        return result
+def counting_array(emit):
+    """An ndarray subclass that tracks data-derived values and reports every multiplication
+    between two of them as a ``mult N`` event (the Winograd count; nothing kept here to overwrite)."""
 
-    def __array_function__(self, func, types, args, kwargs):
-        arrays = [a for a in args if isinstance(a, np.ndarray)]
-        if func in (np.einsum, np.dot, np.tensordot, np.inner, np.outer, np.kron) and sum(
-            isinstance(a, CountingArray) for a in arrays
-        ) >= 2:
-            plain = [np.asarray(a) if isinstance(a, CountingArray) else a for a in args]
-            if func is np.einsum and isinstance(plain[0], str):
-                CountingArray.count += _einsum_multiplies(plain[0], plain[1:])
-            else:
-                CountingArray.count += int(np.prod([np.size(a) for a in arrays[:2]]))
-        return super().__array_function__(func, types, args, kwargs)
+    class CountingArray(np.ndarray):
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            tracked = [isinstance(a, CountingArray) for a in inputs]
+            raw = [np.asarray(a) if isinstance(a, CountingArray) else a for a in inputs]
+            result = getattr(ufunc, method)(*raw, **kwargs)
+            if method == "__call__" and sum(tracked) >= 2:
+                if ufunc is _MULTIPLY:
+                    emit("mult", int(np.size(result)))
+                elif ufunc is _MATMUL:
+                    emit("mult", int(np.size(result)) * int(np.shape(raw[0])[-1]))
+            if any(tracked) and isinstance(result, np.ndarray):
+                return result.view(CountingArray)
+            return result
+
+        def __array_function__(self, func, types, args, kwargs):
+            arrays = [a for a in args if isinstance(a, np.ndarray)]
+            if func in _COUNTED_FUNCTIONS and sum(isinstance(a, CountingArray) for a in arrays) >= 2:
+                plain = [np.asarray(a) if isinstance(a, CountingArray) else a for a in args]
+                if func is np.einsum and isinstance(plain[0], str):
+                    emit("mult", _einsum_multiplies(plain[0], plain[1:]))
+                else:
+                    emit("mult", int(np.prod([np.size(a) for a in arrays[:2]])))
+            return super().__array_function__(func, types, args, kwargs)
+
+    return CountingArray
 
 
 def _einsum_multiplies(subscripts, operands):
@@ -146,19 +150,15 @@ def to_tensor(array, requires_grad):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def op_recorder(pattern=None):
-    """A TorchDispatchMode that records the aten ops run inside it (those matching ``pattern``)."""
+def op_recorder(emit, kind: str, pattern=None):
+    """A TorchDispatchMode that reports each aten op run inside it (those matching ``pattern``) as an event."""
     from torch.utils._python_dispatch import TorchDispatchMode
 
     class Recorder(TorchDispatchMode):
-        def __init__(self):
-            super().__init__()
-            self.ops = []
-
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             name = str(getattr(func, "__name__", func))
             if pattern is None or pattern.search(name):
-                self.ops.append(str(func)[:80])
+                emit(kind, str(func)[:80].replace(" ", "_"))
             return func(*args, **(kwargs or {}))
 
     return Recorder()
@@ -172,7 +172,6 @@ class CallTracer:
         self.session, self.count_lines = session, count_lines
         self.lines = 0
         self.forbidden: set[str] = set()
-        self.prefix = session.package_dir + os.sep
 
     def __enter__(self):
         self._previous = sys.gettrace()
@@ -180,16 +179,18 @@ class CallTracer:
         return self
 
     def __exit__(self, *exc):
+        if sys.gettrace() != self._on_call:  # someone replaced the tracer during the call
+            self.session.emit("tamper", "sys.settrace")
         sys.settrace(self._previous)
         return False
 
     def _on_call(self, frame, event, arg):
         if self.session.numpy_only:
             top = str(frame.f_globals.get("__name__", "")).split(".")[0]
-            if top in FORBIDDEN_PACKAGES:
+            if top in FORBIDDEN_PACKAGES and top not in self.forbidden:
                 self.forbidden.add(top)
-        filename = frame.f_code.co_filename
-        if self.count_lines and filename.startswith(self.prefix) and filename not in self.session.trusted_files:
+                self.session.emit("call", top)
+        if self.count_lines and self.session.student_file(frame.f_code.co_filename):
             return self._on_line
         return None
 
@@ -215,13 +216,14 @@ def handle_call(msg, session: Session):
     args = [build_callable(a, record) if isinstance(a, wire.CallableSpec) else a for a in received]
     for i in msg.get("noncontiguous") or []:  # same values, strided memory: a transposed view
         args[i] = args[i].swapaxes(-1, -2)
+    counting = None
     if "count_mults" in probes:
-        args = [a.view(CountingArray) if type(a) is np.ndarray else a for a in args]
-        CountingArray.count = 0
+        counting = counting_array(session.emit)
+        args = [a.view(counting) if type(a) is np.ndarray else a for a in args]
     fn = session.package.student_function(msg["module"], msg["func"])
     probe_out = {}
-    conv_ops = op_recorder(CONV_OP) if "conv_ops" in probes else None
-    torch_ops = op_recorder() if session.numpy_only and "torch" in sys.modules else None
+    conv_ops = op_recorder(session.emit, "op", CONV_OP) if "conv_ops" in probes else None
+    torch_ops = op_recorder(session.emit, "torchop") if session.numpy_only and "torch" in sys.modules else None
     before = {m for m in FORBIDDEN_PACKAGES if m in sys.modules}
     tracer = CallTracer(session, "line_events" in probes)
     start = time.perf_counter()
@@ -229,28 +231,52 @@ def handle_call(msg, session: Session):
         with (conv_ops or _Nothing()), (torch_ops or _Nothing()), tracer:
             result = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - SystemExit from student code is a failed call, not an exit
-        note_forbidden(session, before, tracer, torch_ops)
-        return {"ok": False, "error": session.error(exc), "events": session.take_events()}
+        note_imports(session, before)
+        return {"ok": False, "error": session.error(exc)}
     seconds = time.perf_counter() - start
-    note_forbidden(session, before, tracer, torch_ops)
-    if "count_mults" in probes:
-        probe_out["multiplications"] = CountingArray.count
-        if type(result) is CountingArray:
-            result = np.asarray(result)
+    note_imports(session, before)
+    if counting is not None and type(result) is counting:
+        result = np.asarray(result)
     if "calls" in record:
         probe_out["calls"] = record["calls"]
     if "line_events" in probes:
         probe_out["line_events"] = tracer.lines
-    if type(result) is np.ndarray:
-        if "shares_memory" in probes and received and type(received[0]) is np.ndarray:
-            probe_out["shares_memory"] = bool(np.shares_memory(result, received[0], max_work=10**6))
-        probe_out["writeable"] = bool(result.flags.writeable)
     probe_out["arg_digests"] = [wire.digest(a) if type(a) is np.ndarray else None for a in map(_as_array, received)]
+    if type(result) is np.ndarray:
+        probe_out["writeable"] = bool(result.flags.writeable)  # ndarray's own flags: no student code runs here
+        probe_out["contiguous"] = bool(result.flags.c_contiguous)
+        if "shares_memory" in probes and received and type(received[0]) is np.ndarray:
+            probe_out["after_shift"] = shifted_view(result, received[0])
     if "autograd" in probes:
         probe_out["grads"] = autograd_probe(result, args, kwargs, msg, conv_ops)
-    if conv_ops is not None:
-        probe_out["conv_ops"] = sorted(set(conv_ops.ops))[:5]
-    return {"ok": True, "result": wire.encode(result), "probes": probe_out, "seconds": seconds, "events": session.take_events()}
+    if "graph" in probes:
+        probe_out["graph"] = autograd_graph(result)
+    return {"ok": True, "result": wire.encode(result), "probes": probe_out, "seconds": seconds}
+
+
+def shifted_view(result: np.ndarray, x: np.ndarray):
+    """The result's values after adding 1 to every element of x in place: a view of x moves with
+    it, a copy does not. The parent compares; nothing here judges (and ndarray's own methods,
+    which student code cannot rebind, do the work)."""
+    saved = x.copy()
+    x.__iadd__(1)
+    try:
+        return wire.encode(result.copy())
+    finally:
+        x.__setitem__(Ellipsis, saved)
+
+
+def autograd_graph(result) -> list[str]:
+    """The names of the autograd nodes behind a tensor (ConvolutionBackward0 betrays F.conv2d)."""
+    names, todo, seen = set(), [getattr(result, "grad_fn", None)], 0
+    while todo and seen < 5000:
+        node = todo.pop()
+        if node is None:
+            continue
+        seen += 1
+        names.add(type(node).__name__[:60])
+        todo += [n for n, _ in getattr(node, "next_functions", ())]
+    return sorted(names)
 
 
 class _Nothing:
@@ -261,17 +287,12 @@ class _Nothing:
         return False
 
 
-def note_forbidden(session: Session, before: set, tracer: CallTracer, torch_ops) -> None:
-    """Typed events for what a NumPy task must not use."""
-    if not session.numpy_only:
-        return
-    for m in FORBIDDEN_PACKAGES:
-        if m in sys.modules and m not in before:
-            session.events.append(["import", m])
-    for m in sorted(tracer.forbidden):
-        session.events.append(["call", m])
-    if torch_ops is not None and torch_ops.ops:
-        session.events.append(["call", "torch"])
+def note_imports(session: Session, before: set) -> None:
+    """A forbidden package imported during a NumPy task's call."""
+    if session.numpy_only:
+        for m in FORBIDDEN_PACKAGES:
+            if m in sys.modules and m not in before:
+                session.emit("import", m)
 
 
 def autograd_probe(result, args, kwargs, msg, recorder):
@@ -289,8 +310,9 @@ def autograd_probe(result, args, kwargs, msg, recorder):
     return {"values": wire.encode([None if g is None else g for g in grads])}
 
 
-def handle_setup(msg) -> tuple[Session, dict]:
-    session = Session(msg)
+def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
+    session = Session(msg, events)
+    Watch(events, session.student_file).install()  # before the first line of student code
     seed = int(msg.get("seed", 0))
     import random
 
@@ -310,8 +332,10 @@ def handle_setup(msg) -> tuple[Session, dict]:
             modules[name] = {"ok": False, "error": session.package.import_errors.get(name)
                              or {"type": "ImportError", "message": str(exc)[:500], "frames": []}}
         if session.numpy_only:
-            session.events += [["import", m] for m in FORBIDDEN_PACKAGES if m in sys.modules and m not in before]
-    reply = {"ok": True, "modules": modules, "events": session.take_events()}
+            for m in FORBIDDEN_PACKAGES:
+                if m in sys.modules and m not in before:
+                    session.emit("import", m)
+    reply = {"ok": True, "modules": modules}
     if "__init__" in session.package.import_errors:
         reply["init_error"] = session.package.import_errors["__init__"]
     return session, reply
@@ -346,9 +370,10 @@ def limit_self() -> None:
 
 def main():
     fd_in, fd_out = int(os.environ["GRADER_IN_FD"]), int(os.environ["GRADER_OUT_FD"])
+    events = EventPipe(int(os.environ["GRADER_EVENT_FD"]))
     limit_self()
     abi = confine_self()
-    for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS", "GRADER_RLIMITS", "GRADER_DEMOTE"):
+    for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS", "GRADER_RLIMITS", "GRADER_DEMOTE"):
         os.environ.pop(key, None)
     wire.write_message(fd_out, {"ok": True, "ready": True, "landlock": abi})
     session = None
@@ -358,12 +383,11 @@ def main():
             return
         try:
             if msg.get("op") == "setup":
-                session, reply = handle_setup(msg)
+                session, reply = handle_setup(msg, events)
             else:
                 reply = handle_call(msg, session)
         except BaseException as exc:  # noqa: BLE001
-            reply = {"ok": False, "error": error_info(exc, session.package_dir if session else ""),
-                     "events": session.take_events() if session else []}
+            reply = {"ok": False, "error": error_info(exc, session.package_dir if session else "")}
         wire.write_message(fd_out, reply)
 
 

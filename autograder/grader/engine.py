@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import checks as checks_module
-from grader import static, wire
+from grader import guard, static, wire
 from grader.checks import CheckFailed, Context, Reply, seeded_rng
 from grader.common import ForbiddenUse
 from grader.interface import (EXTRA_CREDIT, MAX_TOTAL, MODULE_FUNCTIONS, NUMPY_ONLY_MODULES, POINTS, PREREQUISITES,
@@ -47,19 +47,40 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-EVENT_TEXT = {
-    "import": "{} was imported while a NumPy task ran (the NumPy tasks must use NumPy only)",
-    "call": "{} code ran inside a NumPy task (the NumPy tasks must use NumPy only)",
-    "numpy": "numpy.{} was called (a library convolution is not allowed here)",
+FORBIDDEN_EVENTS = {
+    "import": (FORBIDDEN_PACKAGES, "{} was imported while a NumPy task ran (the NumPy tasks must use NumPy only)"),
+    "call": (FORBIDDEN_PACKAGES, "{} code ran inside a NumPy task (the NumPy tasks must use NumPy only)"),
+    "numpy": (FORBIDDEN_NUMPY_CALLS, "numpy.{} was called (a library convolution is not allowed here)"),
 }
-EVENT_DETAILS = {"import": FORBIDDEN_PACKAGES, "call": FORBIDDEN_PACKAGES, "numpy": FORBIDDEN_NUMPY_CALLS}
+TAMPER_EVENTS = set(guard.EVENTS) | guard.FRAME_ATTRIBUTES
 
 
-def event_text(event) -> str:
-    """A child's typed event as feedback; anything outside the vocabulary is itself a finding."""
-    if type(event) is list and len(event) == 2 and event[0] in EVENT_TEXT and event[1] in EVENT_DETAILS[event[0]]:
-        return EVENT_TEXT[event[0]].format(event[1])
-    return "the grader's channel received an event it does not know (tampering with the grader?)"
+class CallEvents:
+    """A child's typed events for one call, read from its event pipe and checked against the vocabulary."""
+
+    def __init__(self, events: list[tuple[str, str]], pipe_closed: bool = False):
+        self.forbidden: list[str] = []
+        self.tamper: list[str] = []
+        self.conv_ops: list[str] = []
+        self.multiplications = 0
+        if pipe_closed:
+            self.tamper.append("the grader's event pipe was closed by the code being graded")
+        for kind, detail in events:
+            if kind in FORBIDDEN_EVENTS and detail in FORBIDDEN_EVENTS[kind][0]:
+                self.forbidden.append(FORBIDDEN_EVENTS[kind][1].format(detail))
+            elif kind == "torchop":
+                self.forbidden.append("torch ran inside a NumPy task (the NumPy tasks must use NumPy only)")
+            elif kind == "op":
+                self.conv_ops.append(detail[:80])
+            elif kind == "mult" and detail.isdigit():
+                self.multiplications += int(detail)
+            elif kind == "tamper" and detail in TAMPER_EVENTS:
+                self.tamper.append(f"your code tried {detail}, which the grader refuses while it grades (it reaches the "
+                                   "grader's own state or switches off its measurements)")
+            else:
+                self.tamper.append("the grader's event pipe received text it did not write (tampering with the grader?)")
+        self.forbidden = list(dict.fromkeys(self.forbidden))
+        self.tamper = list(dict.fromkeys(self.tamper))[:5]
 
 
 class QuestionRunner:
@@ -81,6 +102,7 @@ class QuestionRunner:
         self.import_errors: dict[tuple, dict] = {}
         self.timed_out: dict[str, str] = {}  # function -> the message of its first timeout
         self.forbidden: list[str] = []
+        self.tamper: list[str] = []
         self.problems: list[str] = []
         self.landlock_abi = 0
 
@@ -127,7 +149,7 @@ class QuestionRunner:
             child.close()
             raise ChildFailure(failure.kind, self.broken[key]) from None
         self.landlock_abi = child.landlock_abi
-        self._note_events(reply)
+        self._note(self._events(child))
         modules = reply.get("modules") if type(reply.get("modules")) is dict else {}
         self.import_errors[key] = {m: r.get("error") or {} for m, r in modules.items() if type(r) is dict and not r.get("ok")}
         for m, err in self.import_errors[key].items():
@@ -140,9 +162,15 @@ class QuestionRunner:
         self.children[key] = child
         return child
 
-    def _note_events(self, raw: dict) -> None:
-        events = raw.get("events") if type(raw.get("events")) is list else []
-        self.forbidden += [f"at run time: {event_text(e)}" for e in events[:20]]
+    @staticmethod
+    def _events(child: Child) -> CallEvents:
+        events, closed = child.read_events()
+        return CallEvents(child.leftover_events + events, closed)
+
+    def _note(self, events: CallEvents) -> CallEvents:
+        self.forbidden += [f"at run time: {text}" for text in events.forbidden]
+        self.tamper += events.tamper
+        return events
 
     def send(self, message: dict, timeout: float | None) -> Reply:
         func = message["func"]
@@ -163,11 +191,13 @@ class QuestionRunner:
                     raise ChildFailure("timeout", OUT_OF_TIME)
             raw = child.request(message, budget)
         except ChildFailure as failure:
-            self.children.pop(key, None)
+            dead = self.children.pop(key, None)
+            if dead is not None:
+                self._note(CallEvents(dead.leftover_events))
             if failure.kind == "timeout":
                 self.timed_out[func] = failure.message
             return Reply(error={"type": "ChildFailure", "message": failure.message})
-        self._note_events(raw)
+        events = self._note(self._events(child))
         if not raw.get("ok"):
             error = raw.get("error") if type(raw.get("error")) is dict else {"type": "Error", "message": "unknown"}
             return Reply(error=error)
@@ -176,8 +206,11 @@ class QuestionRunner:
             probes = raw.get("probes") if type(raw.get("probes")) is dict else {}
             if isinstance(probes.get("grads"), dict) and "values" in probes["grads"]:
                 probes["grads"] = {"values": wire.decode(probes["grads"]["values"])}
+            if "after_shift" in probes:
+                probes["after_shift"] = wire.decode(probes["after_shift"])
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
             return Reply(error={"type": "ChildFailure", "message": f"the result could not be read back ({type(exc).__name__})"})
+        probes["conv_ops"], probes["multiplications"] = events.conv_ops, events.multiplications  # from the pipe only
         return Reply(value=value, probes=probes)
 
     def close(self):
@@ -264,7 +297,8 @@ def environment(landlock: int, user, cuda: bool) -> dict:
 
 def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken) -> tuple[dict, int]:
     points = POINTS[q]
-    entry = {"score": 0.0, "max_score": points, "extra_credit": q in EXTRA_CREDIT, "checks": [], "forbidden": [], "problems": []}
+    entry = {"score": 0.0, "max_score": points, "extra_credit": q in EXTRA_CREDIT, "checks": [], "forbidden": [], "problems": [],
+             "flags": []}
     fns = set(functions_of(q))
     for module in modules_of(q):
         for function, message in static_hits.get(module, []):
@@ -297,6 +331,11 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
             record["seconds"] = round(time.monotonic() - t0, 3)
             entry["forbidden"] += runner.forbidden
             runner.forbidden = []
+            if runner.tamper:
+                entry["flags"] += runner.tamper
+                runner.tamper = []
+                record["passed"] = False
+                record["feedback"] = "not credited: the code being graded tampered with the grader (reported to the instructor)"
         record["max_score"] = 0.0 if record["skipped"] or not active_weight else points * c.weight / active_weight
         record["score"] = record["max_score"] if record["passed"] else 0.0
         entry["checks"].append(record)
@@ -305,7 +344,8 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
         runner.close()
         entry["problems"] += list(dict.fromkeys(runner.problems))
     entry["forbidden"] = list(dict.fromkeys(entry["forbidden"]))
-    if entry["forbidden"]:
+    entry["flags"] = list(dict.fromkeys(entry["flags"] + (runner.tamper if runner else [])))
+    if entry["forbidden"] or entry["flags"]:  # a forbidden shortcut or tampering: the question earns nothing
         for record in entry["checks"]:
             record["score"], record["passed"] = 0.0, False
     if missing:

@@ -19,13 +19,30 @@ def find_submissions(folder: Path) -> list[Path]:
     return [p for p in entries if p.is_dir() or p.suffix == ".zip"]
 
 
-def _grade_one(path: str, seed: int, limits=None) -> dict:
+def gradebook_names(submissions: list[Path]) -> dict[Path, str]:
+    """A unique, filesystem-safe gradebook name per submission (``dup_x``, ``dup_x-2``, ...):
+    names that sanitise, or differ only in case, to the same string never share a row or a folder."""
+    names, taken = {}, set()
+    for path in sorted(submissions, key=lambda p: p.name):
+        base = student_name(path)
+        name, n = base, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name.lower())
+        names[path] = name
+    return names
+
+
+def _grade_one(path: str, student: str, seed: int, limits=None) -> dict:
     from grader.engine import grade_submission
 
     try:
-        return grade_submission(Path(path), seed=seed, limits=limits)
+        result = grade_submission(Path(path), seed=seed, limits=limits, student=student)
     except Exception as exc:  # noqa: BLE001 - one grader failure must not lose the class's other grades
-        return {"student": student_name(Path(path)), "error": f"{type(exc).__name__}: {exc}"}
+        result = {"student": student, "error": f"{type(exc).__name__}: {exc}"}
+    result["submission"] = Path(path).name
+    return result
 
 
 def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = None, progress=True, limits=None) -> list[dict]:
@@ -37,14 +54,15 @@ def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = No
     results: list[dict] = []
     bar = _progress(len(submissions)) if progress else None
     # spawn, not fork: a forked copy of a process whose torch thread pools already started can deadlock
+    names = gradebook_names(submissions)
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_grade_one, str(p), seed, limits): p for p in submissions}
+        futures = {pool.submit(_grade_one, str(p), names[p], seed, limits): p for p in submissions}
         for future in as_completed(futures):
             path = futures[future]
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a worker that died (killed, out of memory)
-                result = {"student": student_name(path), "error": f"worker failed: {type(exc).__name__}: {exc}"}
+                result = {"student": names[path], "submission": path.name, "error": f"worker failed: {type(exc).__name__}: {exc}"}
             results.append(result)
             student_dir = out / result["student"]
             data = failure_json(result["error"]) if "error" in result else gradescope_json(result)
@@ -62,13 +80,14 @@ def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = No
 def write_csv(results: list[dict], path: Path) -> None:
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "total", "max_total", *QUESTION_IDS])
+        writer.writerow(["student", "total", "max_total", *QUESTION_IDS, "submission"])
         for r in results:
             if "error" in r:
-                writer.writerow([r["student"], 0, MAX_TOTAL, *[0 for _ in QUESTION_IDS]])
+                writer.writerow([r["student"], 0, MAX_TOTAL, *[0 for _ in QUESTION_IDS], r.get("submission", "")])
                 continue
             writer.writerow([r["student"], f"{r['total']:g}", f"{r['max_total']:g}",
-                             *[f"{r['questions'][q]['score']:g}" if q in r["questions"] else 0 for q in QUESTION_IDS]])
+                             *[f"{r['questions'][q]['score']:g}" if q in r["questions"] else 0 for q in QUESTION_IDS],
+                             r.get("submission", "")])
 
 
 def write_histogram(results: list[dict], path: Path) -> None:

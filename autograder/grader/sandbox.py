@@ -30,7 +30,7 @@ from pathlib import Path
 from grader import wire
 
 HERE = Path(__file__).resolve().parent
-RUNNER_FILES = ("child.py", "loader.py", "rules.py", "wire.py", "landlock.py")
+RUNNER_FILES = ("child.py", "loader.py", "guard.py", "rules.py", "wire.py", "landlock.py")
 
 
 @dataclass
@@ -145,6 +145,63 @@ def sandbox_user() -> tuple[int, int] | None:
     return _SANDBOX_USER
 
 
+_LIVE: set[int] = set()  # the children this process started and has not closed
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Make this process the adoptive parent of every orphan its children leave (Linux), so that
+    a process a student started in a new session cannot outlive grading. False elsewhere."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_orphans() -> list[int]:
+    """Kill and reap every process adopted by this one (parent is us, but not a live child we started)."""
+    me, killed = os.getpid(), []
+    try:
+        pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
+    except OSError:
+        return killed
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) != me or pid in _LIVE or not _started_by_a_child(pid):
+            continue
+        for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                kill()
+            except OSError:
+                pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        killed.append(pid)
+    return killed
+
+
+def _started_by_a_child(pid: int) -> bool:
+    """An adopted orphan runs as the sandbox user, or carries the marker of every child's
+    environment; a process this one started itself (a test's helper) has neither."""
+    user = sandbox_user()
+    try:
+        if user is not None and os.stat(f"/proc/{pid}").st_uid == user[0]:
+            return True
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return b"GRADER_CHILD=1" in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
 class Child:
     """A confined Python process running child.py for one question."""
 
@@ -153,6 +210,8 @@ class Child:
         self.limits = limits
         self.proc: subprocess.Popen | None = None
         self.reader = wire.MessageReader()
+        self._event_tail = b""
+        self.leftover_events: list[tuple[str, str]] = []  # read while closing
         self.landlock_abi = 0
         self.user = sandbox_user()
 
@@ -160,11 +219,13 @@ class Child:
     def start(self, timeout: float | None = None) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
+        events_r, events_w = os.pipe()
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": str(self.scratch.work),
             "TMPDIR": str(self.scratch.work),
             "LANG": "C.UTF-8",
+            "GRADER_CHILD": "1",  # marks its orphans for reap_orphans
             "PYTHONHASHSEED": "0",
             "PYTHONDONTWRITEBYTECODE": "1",
             "MPLBACKEND": "Agg",
@@ -173,6 +234,7 @@ class Child:
             "MKL_NUM_THREADS": "1",
             "GRADER_IN_FD": str(to_child_r),
             "GRADER_OUT_FD": str(from_child_w),
+            "GRADER_EVENT_FD": str(events_w),
             "GRADER_READ_PATHS": os.pathsep.join(read_paths() + [str(self.scratch.runner), str(self.scratch.package)]),
             "GRADER_WRITE_PATHS": os.pathsep.join([str(self.scratch.work), "/dev/null"]),
             # applied by child.py to itself before it reads any student file (no preexec_fn:
@@ -184,13 +246,16 @@ class Child:
             self.proc = subprocess.Popen(
                 [sys.executable, "-E", "-s", "-B", str(self.scratch.runner / "child.py")],
                 cwd=self.scratch.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, pass_fds=(to_child_r, from_child_w), start_new_session=True,
+                stderr=subprocess.DEVNULL, pass_fds=(to_child_r, from_child_w, events_w), start_new_session=True,
             )
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
-        self.to_child, self.from_child = to_child_w, from_child_r
+            os.close(events_w)
+        _LIVE.add(self.proc.pid)
+        self.to_child, self.from_child, self.events_fd = to_child_w, from_child_r, events_r
         os.set_blocking(self.from_child, False)
+        os.set_blocking(self.events_fd, False)
         os.set_blocking(self.to_child, False)
         ready = self._receive(self.limits.start_seconds if timeout is None else timeout, "starting Python")
         self.landlock_abi = int(ready.get("landlock", 0) or 0)
@@ -206,12 +271,41 @@ class Child:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        for fd in (self.to_child, self.from_child):
+        events, _ = self.read_events()  # what it wrote before it ended still counts
+        self.leftover_events += events
+        _LIVE.discard(self.proc.pid)
+        reap_orphans()  # anything it started that left its process group
+        for fd in (self.to_child, self.from_child, self.events_fd):
             try:
                 os.close(fd)
             except OSError:
                 pass
         self.proc = None
+
+    def read_events(self) -> tuple[list[tuple[str, str]], bool]:
+        """The typed events written since the last read, and whether the pipe was closed under
+        a living child (only student code closes it)."""
+        data, closed = bytearray(), False
+        while len(data) < (1 << 20):
+            try:
+                chunk = os.read(self.events_fd, 65536)
+            except BlockingIOError:
+                break
+            except OSError:
+                closed = True
+                break
+            if not chunk:
+                closed = self.alive
+                break
+            data.extend(chunk)
+        self._event_tail += bytes(data)
+        lines = self._event_tail.split(b"\n")
+        self._event_tail = lines.pop()
+        events = []
+        for line in lines[:1000]:
+            kind, _, detail = line.decode("ascii", "replace").partition(" ")
+            events.append((kind, detail))
+        return events, closed
 
     @property
     def alive(self) -> bool:

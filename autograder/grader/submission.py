@@ -1,6 +1,7 @@
 """Find a student's files in a submission (folder or zip, flat or inside conv_gemm/) and stage them."""
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import zipfile
@@ -12,6 +13,9 @@ from grader.interface import MODULE_FUNCTIONS, TRUSTED_MODULES
 MAX_FILE_BYTES = 1 << 20
 MAX_ZIP_BYTES = 50 << 20
 MAX_ZIP_ENTRIES = 2000
+MAX_DEPTH = 8
+"""How deep below the submission's root its files are looked for (never recursion on its depth)."""
+MAX_FOLDERS = 5000
 
 
 @dataclass
@@ -30,8 +34,30 @@ def student_name(path: Path) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "unnamed"
 
 
-def extract_zip(zip_path: Path, dest: Path) -> list[str]:
-    """Safe extraction: no absolute paths, no '..', no links, bounded size and count."""
+def walk_folders(root: Path, max_depth: int = MAX_DEPTH) -> tuple[list[Path], bool]:
+    """Every real folder under ``root`` down to ``max_depth`` (breadth first, no recursion, no
+    links, no ``__MACOSX``), and whether anything deeper or beyond MAX_FOLDERS was left out."""
+    found, queue, cut = [root], [(root, 0)], False
+    while queue:
+        folder, depth = queue.pop(0)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False) or entry.name == "__MACOSX":
+                continue
+            if depth + 1 > max_depth or len(found) >= MAX_FOLDERS:
+                cut = True
+                continue
+            found.append(Path(entry.path))
+            queue.append((Path(entry.path), depth + 1))
+    return found, cut
+
+
+def extract_zip(zip_path: Path, dest: Path, depth: int = 0) -> list[str]:
+    """Safe extraction: no absolute paths, no '..', no links, bounded size, count and depth;
+    a zip inside the zip (a student who zipped the zip) is unpacked in place, once."""
     problems = []
     try:
         with zipfile.ZipFile(zip_path) as zf:
@@ -44,7 +70,11 @@ def extract_zip(zip_path: Path, dest: Path) -> list[str]:
                 if info.filename.startswith("/") or ".." in parts or stat.S_ISLNK(info.external_attr >> 16):
                     problems.append(f"skipped unsafe entry {info.filename!r}")
                     continue
-                if info.is_dir() or "__MACOSX" in parts:
+                if info.is_dir() or "__MACOSX" in parts or parts[-1].startswith("._") or parts[-1] == ".DS_Store":
+                    continue
+                if len(parts) > MAX_DEPTH + 2:
+                    if not any("folders nested deeper" in p for p in problems):
+                        problems.append(f"entries nested deeper than {MAX_DEPTH + 2} folders were not read")
                     continue
                 total += info.file_size
                 if total > MAX_ZIP_BYTES:
@@ -54,8 +84,13 @@ def extract_zip(zip_path: Path, dest: Path) -> list[str]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out)
-    except (zipfile.BadZipFile, OSError) as exc:
-        problems.append(f"could not read the zip: {exc}")
+                if target.suffix == ".zip" and depth == 0:
+                    inner = target.with_suffix("")
+                    if not inner.exists():
+                        inner.mkdir()
+                        problems += extract_zip(target, inner, depth + 1)
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError, EOFError) as exc:
+        problems.append(f"could not read the zip: {type(exc).__name__}: {str(exc)[:200]}")
     return problems
 
 
@@ -63,34 +98,45 @@ def locate(root: Path, student: str) -> Submission:
     """Find the folder with the most assignment modules (conv_gemm/ preferred) and the notebook."""
     wanted = set(MODULE_FUNCTIONS)
     best, best_score = None, 0
-    for d in [root] + sorted(p for p in root.rglob("*") if p.is_dir() and len(p.relative_to(root).parts) <= 4):
-        if d.is_symlink() or "__MACOSX" in d.parts:
-            continue
+    folders, cut = walk_folders(root)
+    for d in folders:
         score = sum((d / f"{m}.py").is_file() for m in wanted) * 2 + (d.name == "conv_gemm")
         if score > best_score:
             best, best_score = d, score
-    notebooks = sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and not p.is_symlink())
+    notebooks = sorted(p for d in folders if ".ipynb_checkpoints" not in d.parts for p in d.glob("*.ipynb")
+                       if p.is_file() and not p.is_symlink() and not p.name.startswith("._"))
     notebook = next((p for p in notebooks if p.name == "conv_gemm.ipynb"), notebooks[0] if notebooks else None)
     sub = Submission(student, best if best_score >= 2 else None, notebook)
+    if cut:
+        sub.problems.append(f"folders nested deeper than {MAX_DEPTH} levels (or more than {MAX_FOLDERS} folders) were not searched")
     if sub.package_dir is None:
         sub.problems.append("no assignment files (cost.py, im2col.py, conv2d.py, ...) were found in the submission")
     return sub
 
 
 def stage_package(sub: Submission, dest: Path, trusted: dict[str, Path]) -> None:
-    """Copy the student's .py files (bounded) into ``dest``, then the grader's trusted scaffolding."""
+    """Copy the student's .py files (bounded; helper subpackages two levels deep) into ``dest``,
+    then the grader's trusted scaffolding over any student copy of it."""
     dest.mkdir(parents=True, exist_ok=True)
     if sub.package_dir is not None:
-        for src in sorted(sub.package_dir.glob("*.py")):
-            if src.is_symlink() or not src.is_file() or src.stem in TRUSTED_MODULES:
-                continue
-            if not src.stem.isidentifier():
-                continue
-            if src.stat().st_size > MAX_FILE_BYTES:
-                sub.problems.append(f"{src.name} is larger than 1 MB and was not graded")
-                continue
-            shutil.copyfile(src, dest / src.name)
+        _stage_folder(sub, sub.package_dir, dest, top=True, depth=0)
     for name, path in trusted.items():
         shutil.copyfile(path, dest / f"{name}.py")
-    for p in dest.iterdir():
-        p.chmod(0o644)
+    for p in dest.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def _stage_folder(sub: Submission, src_dir: Path, dest: Path, *, top: bool, depth: int) -> None:
+    for src in sorted(src_dir.glob("*.py")):
+        if src.is_symlink() or not src.is_file() or not src.stem.isidentifier() or (top and src.stem in TRUSTED_MODULES):
+            continue
+        if src.stat().st_size > MAX_FILE_BYTES:
+            sub.problems.append(f"{src.relative_to(sub.package_dir)} is larger than 1 MB and was not graded")
+            continue
+        shutil.copyfile(src, dest / src.name)
+    if depth >= 2:
+        return
+    for folder in sorted(p for p in src_dir.iterdir() if p.is_dir() and not p.is_symlink()):
+        if folder.name.isidentifier() and (folder / "__init__.py").is_file():
+            (dest / folder.name).mkdir(exist_ok=True)
+            _stage_folder(sub, folder, dest / folder.name, top=False, depth=depth + 1)
