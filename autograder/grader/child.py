@@ -232,9 +232,11 @@ def handle_call(msg, session: Session):
             result = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - SystemExit from student code is a failed call, not an exit
         note_imports(session, before)
+        session.watch.check_state()
         return {"ok": False, "error": session.error(exc)}
     seconds = time.perf_counter() - start
     note_imports(session, before)
+    session.watch.check_state()
     if counting is not None and type(result) is counting:
         result = np.asarray(result)
     if "calls" in record:
@@ -311,8 +313,14 @@ def autograd_probe(result, args, kwargs, msg, recorder):
 
 
 def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
+    import importlib
+
+    for name in msg.get("preload") or []:  # torch and what the probes use, before any student code
+        importlib.import_module(name)
     session = Session(msg, events)
-    Watch(events, session.student_file).install()  # before the first line of student code
+    session.watch = Watch(events, session.student_file, (sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
+                                                         os.path.realpath(sys.base_prefix)))
+    session.watch.install()  # before the first line of student code
     seed = int(msg.get("seed", 0))
     import random
 
@@ -321,7 +329,7 @@ def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
     if session.numpy_only:
         guard_numpy(session)
     session.package.install()
-    session.package.import_package()
+    session.package.import_package(run_init=bool(msg.get("run_init", True)))
     modules = {}
     for name in msg["modules"]:
         before = {m for m in FORBIDDEN_PACKAGES if m in sys.modules}
@@ -335,7 +343,8 @@ def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
             for m in FORBIDDEN_PACKAGES:
                 if m in sys.modules and m not in before:
                     session.emit("import", m)
-    reply = {"ok": True, "modules": modules}
+    session.watch.check_state()
+    reply = {"ok": True, "modules": modules, "import_errors": {k: v for k, v in session.package.import_errors.items() if k != "__init__"}}
     if "__init__" in session.package.import_errors:
         reply["init_error"] = session.package.import_errors["__init__"]
     return session, reply

@@ -101,6 +101,7 @@ class QuestionRunner:
         self.broken: dict[tuple, str] = {}  # a failure that a fresh child would repeat (import hang, start failure)
         self.import_errors: dict[tuple, dict] = {}
         self.timed_out: dict[str, str] = {}  # function -> the message of its first timeout
+        self.run_init = True  # False once __init__.py has stopped a child
         self.forbidden: list[str] = []
         self.tamper: list[str] = []
         self.problems: list[str] = []
@@ -114,6 +115,7 @@ class QuestionRunner:
     def _setup_message(self, key: tuple) -> dict:
         names, delays = key
         modules = modules_of(self.question)
+        numpy_only = bool(set(modules) & set(NUMPY_ONLY_MODULES)) and not set(modules) - set(NUMPY_ONLY_MODULES)
         standins = {"source": standin_source(names), "names": list(names), "delays": dict(delays)} if names else {}
         return {
             "op": "setup",
@@ -121,7 +123,8 @@ class QuestionRunner:
             "package_dir": str(self.scratch.package),
             "module_functions": MODULE_FUNCTIONS,
             "trusted": list(TRUSTED_MODULES),
-            "numpy_only": bool(set(modules) & set(NUMPY_ONLY_MODULES)) and not set(modules) - set(NUMPY_ONLY_MODULES),
+            "numpy_only": numpy_only,
+            "preload": [] if numpy_only else TORCH_PRELOAD,
             "standins": standins,
             "modules": modules,
             "import_seconds": min(10.0, self.limits.start_seconds / 3),
@@ -137,23 +140,25 @@ class QuestionRunner:
             return child
         if key in self.broken:
             raise ChildFailure("broken", self.broken[key])
-        if self._remaining() <= 0:
-            raise ChildFailure("timeout", OUT_OF_TIME)
-        self.scratch.reset_work()
-        child = Child(self.scratch, self.limits)
         try:
-            child.start(min(self.limits.start_seconds, self._remaining()))
-            reply = child.request(self._setup_message(key), timeout=min(self.limits.start_seconds, max(self._remaining(), 0.1)))
+            child, reply = self._start(key, run_init=self.run_init)
         except ChildFailure as failure:
-            self.broken[key] = f"importing your code failed: {failure.message}"
-            child.close()
-            raise ChildFailure(failure.kind, self.broken[key]) from None
+            if not self.run_init or failure.message == OUT_OF_TIME:
+                self.broken[key] = f"importing your code failed: {failure.message}"
+                raise ChildFailure(failure.kind, self.broken[key]) from None
+            # __init__.py imports every module: one that kills or hangs the process at import must
+            # cost only its own questions, so load this question's modules without __init__.py
+            self.run_init = False
+            self.problems.append(f"running __init__.py stopped the process ({failure.message}); this question was graded "
+                                 "without it")
+            return self._child(key)
         self.landlock_abi = child.landlock_abi
         self._note(self._events(child))
         modules = reply.get("modules") if type(reply.get("modules")) is dict else {}
         self.import_errors[key] = {m: r.get("error") or {} for m, r in modules.items() if type(r) is dict and not r.get("ok")}
-        for m, err in self.import_errors[key].items():
-            if type(err) is dict and err.get("type") == "ImportTimeout":
+        everywhere = reply.get("import_errors") if type(reply.get("import_errors")) is dict else {}
+        for m, err in {**everywhere, **self.import_errors[key]}.items():
+            if m in MODULE_FUNCTIONS and type(err) is dict and err.get("type") == "ImportTimeout":
                 self.known_broken[m] = {"type": "ImportTimeout", "message": str(err.get("message"))[:200]}
         if type(reply.get("init_error")) is dict:
             err = reply["init_error"]
@@ -161,6 +166,20 @@ class QuestionRunner:
                                  "(the package was still loaded; only what depends on the failing lines is affected)")
         self.children[key] = child
         return child
+
+    def _start(self, key: tuple, run_init: bool) -> tuple[Child, dict]:
+        if self._remaining() <= 0:
+            raise ChildFailure("timeout", OUT_OF_TIME)
+        self.scratch.reset_work()
+        child = Child(self.scratch, self.limits)
+        try:
+            child.start(min(self.limits.start_seconds, self._remaining()))
+            message = dict(self._setup_message(key), run_init=run_init)
+            return child, child.request(message, timeout=min(self.limits.start_seconds, max(self._remaining(), 0.1)))
+        except ChildFailure:
+            child.close()
+            self._note(CallEvents(child.leftover_events))
+            raise
 
     @staticmethod
     def _events(child: Child) -> CallEvents:
@@ -219,6 +238,8 @@ class QuestionRunner:
         self.children = {}
 
 
+TORCH_PRELOAD = ["torch", "torch.nn.functional", "torch.utils._python_dispatch"]
+"""Imported by a torch question's child before the student's code (not charged to the first call)."""
 OUT_OF_TIME = "ran out of time: this question's share of the grading budget is spent"
 
 

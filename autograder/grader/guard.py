@@ -17,20 +17,23 @@ import sys
 
 FROM_STUDENT_CODE = {
     "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys._getframe", "sys._current_frames",
-    "sys.settrace", "sys.setprofile", "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.addressof",
-    "ctypes.string_at", "ctypes.wstring_at",
+    "sys.settrace", "sys.setprofile", "object.__setattr__",
 }
 """Refused when the code that asked is in the student's files (libraries may use them)."""
 FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame"}
 WITH_STUDENT_ON_STACK = {
     "subprocess.Popen", "os.fork", "os.forkpty", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.kill",
     "os.killpg", "signal.pthread_kill", "socket.__new__", "socket.socketpair", "socket.connect", "socket.bind",
-    "socket.sendto", "pty.spawn",
+    "socket.sendto", "pty.spawn", "ctypes.dlopen", "ctypes.dlsym",
 }
 """Refused when any frame on the stack is the student's (the call may come through the stdlib)."""
 PASS_THROUGH = {"inspect.py", "traceback.py"}
 """Standard modules that hand frames to their caller."""
-EVENTS = sorted(FROM_STUDENT_CODE | WITH_STUDENT_ON_STACK | {"object.__getattr__"})
+EVENTS = sorted(FROM_STUDENT_CODE | WITH_STUDENT_ON_STACK | {"object.__getattr__", "module_state"})
+
+
+RUNTIME_MODULES = ("__main__", "child", "guard", "loader", "wire", "rules", "landlock", "grader_standins")
+"""The child's own modules: their classes and globals are the grader's state."""
 
 
 class EventPipe:
@@ -49,23 +52,66 @@ class EventPipe:
 class Watch:
     """Installs the audit hook; ``student_file(path)`` says whose code a frame runs."""
 
-    def __init__(self, events: EventPipe, student_file):
+    def __init__(self, events: EventPipe, student_file, install_paths: tuple[str, ...]):
         self._events = events
         self._student_file = student_file
+        self._install_paths = tuple(p.rstrip(os.sep) + os.sep for p in install_paths if p)
         self._busy = False
+        self._snapshot = self._module_state()
 
     def install(self) -> None:
         sys.addaudithook(self._hook)
+
+    @staticmethod
+    def _module_state() -> dict:
+        """Identity of every global of the child's own modules (a rebinding shows as a new id)."""
+        state = {}
+        for name in RUNTIME_MODULES:
+            module = sys.modules.get(name)
+            for attr, value in (vars(module).items() if module is not None else ()):
+                state[(name, attr)] = id(value)
+        return state
+
+    def check_state(self) -> None:
+        """After each call: the child's own globals are as they were before any student code ran."""
+        now = self._module_state()
+        if any(now.get(k) != v for k, v in self._snapshot.items()):
+            self._events.emit("tamper", "module_state")
+            self._snapshot = now  # reported once
+
+    def _exempt(self, event, args) -> bool:
+        """What a student frame may still do: read frame attributes other than the frame links,
+        set attributes on its own classes, load libraries of the Python installation (torch)."""
+        if event == "object.__getattr__":
+            return len(args) < 2 or args[1] not in FRAME_ATTRIBUTES
+        if event == "object.__setattr__":
+            owner = args[0] if args else None
+            module = str(getattr(owner, "__module__", "")) if isinstance(owner, type) else ""
+            return not (module in RUNTIME_MODULES or module.startswith("torch"))
+        if event == "ctypes.dlopen":  # None: the interpreter itself (ctypes.pythonapi)
+            return args[0] is None or isinstance(args[0], str) and os.path.realpath(args[0]).startswith(self._install_paths)
+        if event == "ctypes.dlsym":  # the interpreter's own C API (torch asks for PyCapsule_*), not libc's socket()
+            library, symbol = getattr(args[0], "_name", None), args[1] if len(args) > 1 else None
+            if library is None:
+                return isinstance(symbol, str) and symbol.startswith(("Py", "_Py"))
+            return isinstance(library, str) and os.path.realpath(library).startswith(self._install_paths)
+        return False
 
     def _hook(self, event, args):
         if self._busy or (event not in FROM_STUDENT_CODE and event not in WITH_STUDENT_ON_STACK
                           and event != "object.__getattr__"):
             return
-        if event == "object.__getattr__" and (len(args) < 2 or args[1] not in FRAME_ATTRIBUTES):
+        try:
+            if self._exempt(event, args):
+                return
+        except Exception:  # noqa: BLE001 - an odd object (a pybind11 type) is nothing the student asked for
             return
         self._busy = True  # sys._getframe below raises an audit event of its own
         try:
-            frame = sys._getframe(1)
+            try:
+                frame = sys._getframe(1)
+            except ValueError:  # raised from C with no Python frame above: nobody's code asked
+                return
             if event in ("sys._getframe", "sys._current_frames") and os.path.basename(frame.f_code.co_filename) in PASS_THROUGH:
                 frame = frame.f_back or frame  # inspect.currentframe(), traceback.walk_stack(): whoever called them
             guilty = self._student_file(frame.f_code.co_filename)

@@ -60,6 +60,7 @@ class StudentPackage:
         self.substitutes = substitutes
         self.import_seconds = import_seconds
         self.known_broken = dict(known_broken or {})  # module -> error seen by an earlier child
+        self.run_init = True
         self._owner: str | None = None  # whose import budget the timer is counting
         self.own: dict[tuple[str, str], object] = {}  # (module, function) -> the student's function
         self.import_errors: dict[str, dict] = {}  # module name ("__init__" for the package) -> error
@@ -76,10 +77,12 @@ class StudentPackage:
     def has_module(self, name: str) -> bool:
         return os.path.isfile(self.file_of(name))
 
-    def import_package(self) -> None:
-        """Run ``__init__.py`` (a failure is recorded, the package stays importable)."""
+    def import_package(self, run_init: bool = True) -> None:
+        """Import the package, running ``__init__.py`` unless told not to (a failure is recorded,
+        the package stays importable)."""
         import importlib
 
+        self.run_init = run_init
         importlib.import_module(PACKAGE)
 
     def import_module(self, name: str):
@@ -170,8 +173,8 @@ class _InitLoader(importlib.machinery.SourceFileLoader):
     def exec_module(self, module):
         """Statement by statement: a failing line (``from .winograd import ...`` of a broken
         module) costs that line, and the re-exports after it still happen."""
-        if not os.path.isfile(self.path):
-            return  # a flat submission without __init__.py: an empty package
+        if not os.path.isfile(self.path) or not self.package.run_init:
+            return  # a flat submission without __init__.py (or one whose __init__.py stopped a child): an empty package
         try:
             tree = compile(self.get_data(self.path), self.path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
         except BaseException as exc:  # noqa: BLE001 - a SyntaxError in __init__.py
