@@ -355,8 +355,12 @@ def confine_self() -> int:
     import landlock
 
     split = lambda key: [p for p in os.environ.get(key, "").split(os.pathsep) if p]  # noqa: E731
+    # of /proc only this process's own entries and the machine facts libraries read: never
+    # another process's (a parallel student's environment, memory or command line)
+    reads = [p for p in split("GRADER_READ_PATHS") if p != "/proc"]
+    reads += [f"/proc/{os.getpid()}", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/sys/kernel", "/proc/sys/vm"]
     try:
-        return landlock.restrict(split("GRADER_READ_PATHS"), split("GRADER_WRITE_PATHS"))
+        return landlock.restrict([p for p in reads if os.path.exists(p)], split("GRADER_WRITE_PATHS"))
     except OSError:
         return 0
 

@@ -77,17 +77,25 @@ def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = No
     return results
 
 
+def flags_of(result: dict) -> str:
+    """What the instructor should look at: tampering with the grader, per question."""
+    return "; ".join(f"{q}: {flag}" for q, e in result.get("questions", {}).items() for flag in e.get("flags", []))
+
+
 def write_csv(results: list[dict], path: Path) -> None:
+    """grades.csv: the contract's columns (student, total, max_total, one per question), then the
+    submission's original folder or zip name and the instructor's flags."""
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "total", "max_total", *QUESTION_IDS, "submission"])
+        writer.writerow(["student", "total", "max_total", *QUESTION_IDS, "submission", "flags"])
         for r in results:
             if "error" in r:
-                writer.writerow([r["student"], 0, MAX_TOTAL, *[0 for _ in QUESTION_IDS], r.get("submission", "")])
+                writer.writerow([r["student"], 0, MAX_TOTAL, *[0 for _ in QUESTION_IDS], r.get("submission", ""),
+                                 f"grader error: {r['error']}"[:300]])
                 continue
             writer.writerow([r["student"], f"{r['total']:g}", f"{r['max_total']:g}",
                              *[f"{r['questions'][q]['score']:g}" if q in r["questions"] else 0 for q in QUESTION_IDS],
-                             r.get("submission", "")])
+                             r.get("submission", ""), flags_of(r)])
 
 
 def write_histogram(results: list[dict], path: Path) -> None:
@@ -125,6 +133,8 @@ def summary_table(results: list[dict]) -> str:
     for r in results:
         if "error" in r:
             lines.append(f"GRADER ERROR for {r['student']}: {r['error']} (recorded as 0)")
+        elif flags_of(r):
+            lines.append(f"FLAGGED {r['student']}: {flags_of(r)[:300]}")
     return "\n".join(lines)
 
 

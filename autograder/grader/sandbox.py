@@ -118,14 +118,48 @@ def _inside_grader(path: str) -> bool:
     return real == grader or real.startswith(grader + os.sep)
 
 
+class SandboxUnavailable(RuntimeError):
+    """Running as root, and no unprivileged user can run this interpreter: student code would run as root."""
+
+
 _SANDBOX_USER: tuple[int, int] | None | bool = False  # False: not probed yet
 
 
 def sandbox_user() -> tuple[int, int] | None:
-    """``(uid, gid)`` to run children as, or None (not root, no such user, or it cannot run Python)."""
+    """``(uid, gid)`` to run children as; None when the grader is not root (children run as the
+    grader's own unprivileged user). Under root it never returns None: student code must not run
+    as root, so a missing or unusable user raises SandboxUnavailable with what to do."""
     global _SANDBOX_USER
     if _SANDBOX_USER is not False:
         return _SANDBOX_USER
+    if os.geteuid() != 0:
+        _SANDBOX_USER = None
+        return None
+    name = os.environ.get("GRADER_SANDBOX_USER") or "nobody"
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise SandboxUnavailable(f"the grader runs as root and the sandbox user {name!r} does not exist; create it "
+                                 "(useradd --system --no-create-home NAME) or set GRADER_SANDBOX_USER") from None
+    ids = (entry.pw_uid, entry.pw_gid)
+    code = f"import os; os.setgroups([]); os.setgid({ids[1]}); os.setuid({ids[0]}); import numpy, json, statistics"
+    try:
+        probe = subprocess.run([sys.executable, "-E", "-s", "-c", code], stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=60, cwd="/")
+        ok = probe.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        ok = False
+    if not ok and os.environ.get("GRADER_OWN_CODE") == "1":
+        _SANDBOX_USER = None  # `make check`: a student running their own code on their own machine, as root
+        return None
+    if not ok:
+        raise SandboxUnavailable(
+            f"the grader runs as root, and the unprivileged user {name!r} cannot run {sys.executable} "
+            f"(a folder above {sys.base_prefix} or {sys.prefix} is closed to other users). Student code never runs as "
+            "root: run `python tools/sandbox_access.py` (it opens only the traverse bit of those folders), or grade as a "
+            "normal user")
+    _SANDBOX_USER = ids
+    return _SANDBOX_USER
     _SANDBOX_USER = None
     if os.geteuid() != 0 or os.environ.get("GRADER_SANDBOX_USER", "nobody") == "":
         return None
