@@ -122,7 +122,7 @@ def test_run_autograder_end_to_end(artifacts, tmp_path):
     assert by_number["conv2d.1"]["visibility"] == "visible"
     hidden = [t for t in complete["tests"] if t["visibility"] == "after_published"]
     assert hidden and all(t["number"].split(".")[0] in build_dist_questions() for t in hidden)
-    summaries = [t for t in complete["tests"] if t["number"].endswith(".hidden")]
+    summaries = [t for t in complete["tests"] if t["number"].endswith(".0")]
     assert summaries and all(t["visibility"] == "visible" and t["max_score"] == 0 for t in summaries)
     assert complete["extra_data"]["seed"] and complete["extra_data"]["environment"]["torch"]
     starter = run_autograder(zip_path, tmp_path / "starter", build(tmp_path / "sub_starter", base=ROOT / "assignments" / "conv_gemm"))

@@ -18,10 +18,9 @@ import pytest
 
 from corpus import ROOT, STARTER, build, corpus, header, questions
 
-sys.path.insert(0, str(ROOT / "autograder"))
-from grader.gradebook import grade_folder  # noqa: E402
-from grader.interface import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS  # noqa: E402
-from grader.sandbox import Limits  # noqa: E402
+from grader.gradebook import grade_folder
+from grader.interface import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
+from grader.sandbox import Limits
 
 TEST_LIMITS = Limits(call_seconds=5, start_seconds=20)
 SEED = 7
@@ -146,7 +145,7 @@ def test_gradebook_csv_and_json(graded):
     out = graded["out"]
     with open(out / "grades.csv") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["student", "total", "max_total", *QUESTION_IDS]
+    assert rows[0] == ["student", "total", "max_total", *QUESTION_IDS, "submission", "flags"]
     by_student = {r[0]: r for r in rows[1:]}
     assert set(by_student) == set(graded["results"])
     complete = by_student["complete"]

@@ -25,7 +25,7 @@ PUBLIC_GRADER = (
     "interface.py", "sandbox.py", "child.py", "wire.py", "landlock.py", "submission.py", "static.py",
     "results.py", "trusted.py",
 )
-INSTRUCTOR_ONLY = ("hidden_checks.py", "oracle.py", "notebook.py", "gradebook.py")
+INSTRUCTOR_ONLY = ("hidden_checks.py", "oracle.py", "notebook.py", "gradebook.py", "identity.py")
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # reproducible archives
 
 

@@ -28,7 +28,15 @@ def tolerance(dtype) -> dict:
 
 
 class CheckFailed(Exception):
-    """A check's verdict: the message is the student's feedback."""
+    """A check's verdict: the message is the student's feedback.
+
+    ``detail``: optional structured facts for the feedback renderer (results.py), e.g. the
+    error statistics of a value mismatch (:func:`mismatch_detail`); only public checks set it.
+    """
+
+    def __init__(self, message: str, detail: dict | None = None):
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass
@@ -135,8 +143,11 @@ class Context:
         return reply.value
 
     # -- verdicts
-    def fail(self, public_text: str, hidden_text: str | None = None):
-        raise CheckFailed(public_text if self.public or hidden_text is None else hidden_text)
+    def fail(self, public_text: str, hidden_text: str | None = None, detail: dict | None = None):
+        """Fail the check; a hidden check gets ``hidden_text`` (when given) and never ``detail``."""
+        if self.public:
+            raise CheckFailed(public_text, detail)
+        raise CheckFailed(public_text if hidden_text is None else hidden_text)
 
     def expect_array(self, reply: Reply, expected: np.ndarray, what: str, *, note: str = "", **options) -> np.ndarray:
         """Typed comparison: type, then shape, then dtype, then finiteness, then values.
@@ -174,19 +185,20 @@ class Context:
             self.fail(f"{what} returned dtype {got.dtype}; expected a real floating-point array")
         if not np.all(np.isfinite(got)):
             bad = int(np.size(got) - np.count_nonzero(np.isfinite(got)))
-            self.fail(f"{what} returned {bad} NaN or inf value(s)")
+            self.fail(f"{what} returned {bad} NaN or inf value(s)", detail=mismatch_detail(got, expected, what, tol or tolerance(got.dtype)))
         tol = tol or tolerance(dtype or got.dtype)
         if _close(got, expected, tol):
             return got
         for alt, msg in diagnoses:
             if alt is not None and np.shape(alt) == got.shape and _close(got, alt, tol):
-                self.fail(f"{what}: {msg}")
+                self.fail(f"{what}: {msg}", detail=mismatch_detail(got, expected, what, tol))
         err = np.abs(got.astype(np.float64) - expected.astype(np.float64))
         where = np.unravel_index(int(np.argmax(err)), err.shape)
         self.fail(
             f"{what} differs from the expected values: max abs error {err.max():.3g} at index {tuple(int(i) for i in where)} "
             f"({int(np.count_nonzero(~np.isclose(got, expected, **tol)))} of {got.size} entries off)",
             f"{what}: wrong values (max abs error {err.max():.3g})",
+            detail=mismatch_detail(got, expected, what, tol),
         )
 
     def expect_equal(self, reply: Reply, expected, what: str, *, types=(int,)):
@@ -221,6 +233,51 @@ def changed_arguments(func: str, sent: list, digests) -> list[str]:
     if type(digests) is not list or len(digests) != len(sent):
         return [name(i) for i, _ in arrays]
     return [name(i) for i, a in arrays if digests[i] != wire.digest(a)]
+
+
+def mismatch_detail(got: np.ndarray, expected: np.ndarray, call: str, tol: dict, window: int = 2) -> dict:
+    """Where two same-shape arrays differ, as plain data for the feedback (public checks only).
+
+    Errors are taken over the finite entries: ``max_abs_error`` = max |got - expected|,
+    ``max_rel_error`` = max |got - expected| / max(|expected|, atol); indices are full
+    tuples into the arrays' shape. ``excerpt`` lists up to ``2 * window + 1`` entries of the
+    last axis around the worst absolute error: ``[index, expected, got]`` rows.
+    """
+    g = np.asarray(got, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    finite = np.isfinite(g)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.where(finite, np.abs(g - e), 0.0)
+        rel = err / np.maximum(np.abs(e), tol["atol"])
+    flat_abs, flat_rel = int(np.argmax(err)) if err.size else 0, int(np.argmax(rel)) if rel.size else 0
+    worst = tuple(int(i) for i in np.unravel_index(flat_abs, g.shape)) if g.ndim else ()
+    if not finite.all():  # point at the first non-finite entry: that is what to fix first
+        worst = tuple(int(i) for i in np.argwhere(~finite)[0])
+    excerpt = []
+    if g.ndim:
+        last = worst[-1]
+        for j in range(max(0, last - window), min(g.shape[-1], last + window + 1)):
+            idx = worst[:-1] + (j,)
+            excerpt.append([list(idx), float(e[idx]), float(g[idx])])
+    else:
+        excerpt.append([[], float(e), float(g)])
+    return {
+        "kind": "values",
+        "call": call,
+        "shape": list(g.shape),
+        "size": int(g.size),
+        "max_abs_error": float(err.max()) if err.size else 0.0,
+        "max_abs_index": [int(i) for i in np.unravel_index(flat_abs, g.shape)] if g.ndim else [],
+        "max_rel_error": float(rel.max()) if rel.size else 0.0,
+        "max_rel_index": [int(i) for i in np.unravel_index(flat_rel, g.shape)] if g.ndim else [],
+        "differing": int(np.count_nonzero(~np.isclose(g, e, **tol))),
+        "nan": int(np.count_nonzero(np.isnan(g))),
+        "inf": int(np.count_nonzero(np.isinf(g))),
+        "rtol": tol["rtol"],
+        "atol": tol["atol"],
+        "excerpt_index": list(worst),
+        "excerpt": excerpt,
+    }
 
 
 def _close(got, expected, tol) -> bool:

@@ -20,13 +20,16 @@ def main(argv=None) -> int:
     g = sub.add_parser("grade", help="grade every submission in a folder and write the gradebook")
     g.add_argument("submissions", type=Path)
     g.add_argument("--out", type=Path, default=Path("grades"))
-    g.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    g.add_argument("--seed", type=int, default=None,
+                   help="one seed for every submission (default: each student's own, derived from the folder name)")
     g.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: the number of cores)")
     c = sub.add_parser("check", help="public checks on one package folder, as a student runs them")
     c.add_argument("package", type=Path)
     c.add_argument("--seed", type=int, default=DEFAULT_SEED)
     gs = sub.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission into $AUTOGRADER_ROOT/results/results.json")
     gs.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    gs.add_argument("--seed", type=int, default=None,
+                    help="override the per-student seed (default: derived from submission_metadata.json's user ids)")
     args = parser.parse_args(argv)
     if args.command == "grade":
         return cmd_grade(args)
@@ -45,38 +48,46 @@ def cmd_grade(args) -> int:
     results = grade_folder(args.submissions, args.out, seed=args.seed, workers=args.workers, progress=sys.stderr.isatty())
     print(summary_table(results))
     print(f"\n{len(results)} submission(s) graded in {time.monotonic() - start:.1f} s; "
-          f"wrote {args.out / 'grades.csv'}, {args.out / 'histogram.png'} and {args.out}/<student>/results.json")
+          f"wrote {args.out / 'grades.csv'}, {args.out / 'histogram.png'} and {args.out}/<student>/results.json + feedback.md")
     return 0
 
 
 def cmd_check(args) -> int:
+    """The public checks on the student's package, printed as the same Markdown report Gradescope shows."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
     from grader.engine import grade_submission
-    from grader.results import feedback_table
+    from grader.interface import QUESTION_IDS
+    from grader.results import render_markdown
 
     if not args.package.is_dir():
         print(f"error: {args.package} is not a folder", file=sys.stderr)
         return 2
-    from grader.interface import QUESTION_IDS
-
     code_questions = [q for q in QUESTION_IDS if q != "notebook"]
     result = grade_submission(args.package, seed=args.seed, include_hidden=False, oracle=False,
                               student=args.package.resolve().name, questions=code_questions)
-    print(feedback_table(result))
-    print("\nThese are the public checks only: the autograder also runs hidden checks, grades each question on its own,")
-    print("and grades the notebook (check it inside the notebook with grader.check).")
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    console.print(Markdown(render_markdown(result, published=False)))
+    console.print("\nThese are the public checks only: the autograder also runs hidden checks, grades each question on its own,\n"
+                  "and grades the notebook (check it inside the notebook with grader.check).", markup=False, highlight=False)
     return 0
 
 
 def cmd_gradescope(args) -> int:
     """Always leaves a valid results.json, whatever happens (the parent writes it, last)."""
+    from grader.identity import gradescope_identity, read_submission_metadata, seed_for, seed_record
     from grader.results import failure_json, gradescope_json, write_json_atomic
 
     results_path = args.root / "results" / "results.json"
     try:
         from grader.engine import grade_submission
 
-        result = grade_submission(args.root / "submission", student="submission")
-        data = gradescope_json(result)
+        identity = gradescope_identity(read_submission_metadata(args.root / "submission_metadata.json"), fallback="submission")
+        seed = args.seed if args.seed is not None else seed_for(identity)
+        print(f"grading the submission of {identity.name} ({identity.source}), seed {seed}", flush=True)  # stdout: instructors only
+        result = grade_submission(args.root / "submission", student="submission", seed=seed)
+        data = gradescope_json(result, extra=seed_record(identity, seed, overridden=args.seed is not None))
     except BaseException as exc:  # noqa: BLE001 - the grader itself failed; still write valid JSON
         traceback.print_exc()
         data = failure_json(f"{type(exc).__name__}: {exc}")

@@ -344,6 +344,8 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
                 record["passed"] = True
             except CheckFailed as failure:
                 record["feedback"] = str(failure)
+                if failure.detail:
+                    record["detail"] = failure.detail  # structured facts for results.py (public checks only)
             except ForbiddenUse as forbidden:
                 entry["forbidden"].append(str(forbidden))
                 record["feedback"] = str(forbidden)

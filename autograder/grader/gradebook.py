@@ -9,7 +9,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from grader.interface import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
-from grader.results import failure_json, gradescope_json, write_json_atomic
+from grader.identity import local_identity, seed_for, seed_record
+from grader.results import failure_json, gradescope_json, render_markdown, write_json_atomic, write_text_atomic
 from grader.submission import student_name
 
 
@@ -34,18 +35,22 @@ def gradebook_names(submissions: list[Path]) -> dict[Path, str]:
     return names
 
 
-def _grade_one(path: str, student: str, seed: int, limits=None) -> dict:
+def _grade_one(path: str, student: str, seed: int | None, limits=None) -> dict:
+    """Grade one submission; ``seed=None``: the student's own seed (derived from the gradebook name)."""
     from grader.engine import grade_submission
 
     try:
-        result = grade_submission(Path(path), seed=seed, limits=limits, student=student)
+        identity = local_identity(student)
+        own_seed = seed if seed is not None else seed_for(identity)
+        result = grade_submission(Path(path), seed=own_seed, limits=limits, student=student)
+        result["seed_record"] = seed_record(identity, own_seed, overridden=seed is not None)
     except Exception as exc:  # noqa: BLE001 - one grader failure must not lose the class's other grades
         result = {"student": student, "error": f"{type(exc).__name__}: {exc}"}
     result["submission"] = Path(path).name
     return result
 
 
-def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = None, progress=True, limits=None) -> list[dict]:
+def grade_folder(folder: Path, out: Path, *, seed: int | None = None, workers: int | None = None, progress=True, limits=None) -> list[dict]:
     submissions = find_submissions(folder)
     out.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
@@ -65,8 +70,10 @@ def grade_folder(folder: Path, out: Path, *, seed: int, workers: int | None = No
                 result = {"student": names[path], "submission": path.name, "error": f"worker failed: {type(exc).__name__}: {exc}"}
             results.append(result)
             student_dir = out / result["student"]
-            data = failure_json(result["error"]) if "error" in result else gradescope_json(result)
+            data = failure_json(result["error"]) if "error" in result else gradescope_json(result, extra=result.get("seed_record"))
             write_json_atomic(student_dir / "results.json", data)
+            # the student's report as it reads once grades are published (hidden checks: property only)
+            write_text_atomic(student_dir / "feedback.md", data["output"] if "error" in result else render_markdown(result, published=True))
             if bar:
                 bar.update(result["student"])
     if bar:

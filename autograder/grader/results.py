@@ -1,112 +1,386 @@
-"""A grading result as Gradescope's results.json, and the plain-text feedback table."""
+"""A grading result rendered for people: Gradescope's results.json, and the same feedback as Markdown.
+
+Input: the engine's plain result dict (``grader.engine.grade_submission``). Output:
+
+- :func:`gradescope_json`: Gradescope's results.json schema. Every test has
+  ``output_format: "md"``; public checks are ``visible``, hidden ones ``after_published``;
+  each question opens with a visible 0/0 summary test holding its table of checks. The
+  top-level ``output`` shows the score of the public checks only and says that hidden checks
+  are published with the grades (Gradescope itself hides the total while any test is
+  ``after_published``).
+- :func:`render_markdown`: the whole report in one Markdown document, for ``make check``
+  (printed with rich) and each student's ``feedback.md`` from ``make grade``.
+
+What a student sees of a failed public check: the call, the diagnosis, and for a value
+mismatch the largest absolute and relative error with their index, how many entries differ,
+NaN/inf counts and a few expected-vs-got entries around the worst one. Of a failed hidden
+check: only the property that failed (the check's own hidden text), never inputs or anything
+the student's code printed. Every text is escaped and capped (:data:`CHECK_TEXT_BYTES` per
+test), and :func:`fit_size` keeps results.json under :data:`RESULTS_MAX_BYTES` by shrinking
+feedback, never by dropping a test or a score.
+"""
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from grader.interface import QUESTION_IDS
 
+OUTPUT_FORMAT = "md"
+RESULTS_MAX_BYTES = 1 << 20
+"""Gradescope's results.json stays under 1 MiB (GRADING.md, "Size")."""
+CHECK_TEXT_BYTES = 4096
+"""One test's output at most (GRADING.md: "one check's feedback at most a few KiB")."""
+MESSAGE_CHARS = 1200
+"""One free-text message (a diagnosis, an exception message) inside a test's output."""
+HIDDEN_MESSAGE_CHARS = 300
+"""A hidden check's message: the property that failed, no more."""
+NAME_CHARS = 200
+LIST_ITEMS = 10
+"""At most this many problems / forbidden findings are listed; the rest are counted."""
+TRUNCATED = "[truncated]"
 
-def gradescope_json(result: dict) -> dict:
-    """Gradescope's schema: one test per check; hidden checks after_published, with a visible summary."""
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
+"""Characters that start inline Markdown anywhere: emphasis, code, links/images, raw HTML, tables, math."""
+_MD_LINE_START = re.compile(r"^(\s*)([#=+\-]|\d+(?=[.)]))", re.M)
+"""What starts a block at the beginning of a line: headings, rules, lists."""
+
+
+# ---------------------------------------------------------------- text helpers
+def md_escape(text: str) -> str:
+    """Untrusted text as literal Markdown: no emphasis, links, images, raw HTML or headings; lines kept."""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch if ch in "\n\t" or ch >= " " else "\ufffd" for ch in text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    text = _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit() else "\\" + m.group(2)), text)
+    return text.replace("\n", "  \n")  # a line break stays a line break
+
+
+def md_cell(text: str) -> str:
+    """Escaped text for one table cell (no line breaks)."""
+    return md_escape(" ".join(str(text).split()))
+
+
+def md_code(text: str) -> str:
+    """Grader text (a call such as ``conv2d(x (1, 1, 5, 5), w)``) as an inline code span."""
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters; a cut is marked and says how much was cut."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... {TRUNCATED} ({len(text) - limit} more characters)"
+
+
+def clip_bytes(text: str, limit: int) -> str:
+    """At most ``limit`` UTF-8 bytes (marker included); a cut is marked."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    marker = f"\n\n*(feedback {TRUNCATED}: longer than {limit} bytes)*"
+    keep = max(0, limit - len(marker.encode("utf-8")))
+    return data[:keep].decode("utf-8", "ignore") + marker if keep else marker.strip()[:limit]
+
+
+def num(x: float) -> str:
+    return f"{float(x):.4g}"
+
+
+def points(score: float, max_score: float) -> str:
+    return f"{float(score):.4g} / {float(max_score):.4g}"
+
+
+def _index(idx) -> str:
+    return "(" + ", ".join(str(int(i)) for i in idx) + ")" if idx else "()"
+
+
+# ---------------------------------------------------------------- one check
+def check_status(c: dict) -> str:
+    """passed / failed / skipped (a skip counts 0 of 0 points, neither for nor against)."""
+    if c.get("skipped"):
+        return "skipped"
+    return "passed" if c.get("passed") else "failed"
+
+
+def mismatch_markdown(detail: dict) -> str:
+    """The statistics of a value mismatch (checks.mismatch_detail) as two small tables."""
+    size = detail.get("size", 0)
+    lines = [
+        "| | value | at index |",
+        "|---|---|---|",
+        f"| largest absolute error | {num(detail.get('max_abs_error', 0))} | {_index(detail.get('max_abs_index'))} |",
+        f"| largest relative error | {num(detail.get('max_rel_error', 0))} | {_index(detail.get('max_rel_index'))} |",
+        f"| entries that differ | {int(detail.get('differing', 0))} of {int(size)} | tolerance rtol={detail.get('rtol')}, atol={detail.get('atol')} |",
+        f"| NaN / inf in your result | {int(detail.get('nan', 0))} / {int(detail.get('inf', 0))} | |",
+    ]
+    rows = detail.get("excerpt") or []
+    if rows:
+        where = _index(detail.get("excerpt_index"))
+        lines += ["", f"Around index {where} (along the last axis, shape {_index(detail.get('shape'))}):", "",
+                  "| index | expected | yours | difference |", "|---|---|---|---|"]
+        for idx, expected, got in rows[:11]:
+            try:
+                diff = num(float(got) - float(expected))
+            except (TypeError, ValueError, OverflowError):
+                diff = "n/a"
+            mark = " **<-**" if list(idx) == list(detail.get("excerpt_index") or []) else ""
+            lines.append(f"| {_index(idx)}{mark} | {num(expected)} | {num(got)} | {diff} |")
+    return "\n".join(lines)
+
+
+def check_markdown(c: dict) -> str:
+    """One check's feedback: the verdict, then (failed) the call, the diagnosis and the error tables."""
+    status = check_status(c)
+    feedback = str(c.get("feedback") or "")
+    if status == "passed":
+        return "**Passed.**"
+    if status == "skipped":
+        reason = feedback.removeprefix("skipped: ") or "not run here"
+        return f"**Skipped** ({md_escape(clip(reason, 200))}): worth 0 of 0 points, so it counts neither for nor against you."
+    if not c.get("public"):
+        return f"**Failed** (hidden check): {md_escape(clip(feedback, HIDDEN_MESSAGE_CHARS))}"
+    detail = c.get("detail") if isinstance(c.get("detail"), dict) else None
+    parts = ["**Failed.**"]
+    call = str(detail.get("call") or "") if detail else ""
+    if call:
+        parts.append(f"**Call:** {md_code(clip(call, 300))}")
+        if feedback.startswith(call + ": "):  # the call is shown above; keep the diagnosis
+            feedback = feedback[len(call) + 2:]
+    parts.append(f"**Diagnosis:** {md_escape(clip(feedback, MESSAGE_CHARS))}")
+    if detail and detail.get("kind") == "values":
+        parts.append(mismatch_markdown(detail))
+    return clip_bytes("\n\n".join(parts), CHECK_TEXT_BYTES)
+
+
+# ---------------------------------------------------------------- one question
+def _shown(c: dict, published: bool) -> bool:
+    return published or bool(c.get("public"))
+
+
+def question_table(entry: dict, published: bool) -> str:
+    """The question's checks as a table: check, result, points. Unpublished hidden checks are one row."""
+    lines = ["| check | result | points |", "|---|---|---|"]
+    hidden = [c for c in entry.get("checks", []) if not c.get("public")]
+    for c in entry.get("checks", []):
+        if not _shown(c, published):
+            continue
+        status = check_status(c)
+        label = md_cell(clip(c.get("name", ""), NAME_CHARS)) + ("" if c.get("public") else " *(hidden)*")
+        result = "**failed**" if status == "failed" else status
+        lines.append(f"| {label} | {result} | {points(c.get('score', 0), c.get('max_score', 0))} |")
+    if hidden and not published:
+        worth = sum(float(c.get("max_score", 0)) for c in hidden)
+        lines.append(f"| {len(hidden)} hidden check(s) | published with the grades | ? / {worth:.4g} |")
+    return "\n".join(lines)
+
+
+def _listed(items: list, limit_chars: int) -> list[str]:
+    items = [str(i) for i in items]
+    out = [f"- {md_escape(clip(i, limit_chars))}" for i in items[:LIST_ITEMS]]
+    if len(items) > LIST_ITEMS:
+        out.append(f"- ... and {len(items) - LIST_ITEMS} more {TRUNCATED}")
+    return out
+
+
+def question_summary(entry: dict, published: bool) -> str:
+    """A question's visible summary: its table, its problems, and (unpublished) what is still hidden."""
+    parts = [question_table(entry, published)]
+    if entry.get("problems"):
+        parts.append("\n".join(["**Problems:**", *_listed(entry["problems"], 300)]))
+    if entry.get("forbidden"):
+        parts.append("**Forbidden shortcut found: this question scores 0.** See the *forbidden shortcut* entry.")
+    return clip_bytes("\n\n".join(parts), CHECK_TEXT_BYTES)
+
+
+def question_label(q: str, entry: dict) -> str:
+    return f"{q} (extra credit)" if entry.get("extra_credit") else q
+
+
+# ---------------------------------------------------------------- the whole submission
+def visible_score(result: dict) -> tuple[float, float]:
+    """Score and maximum of the public checks only; extra-credit questions add to the score, not the maximum."""
+    score = max_score = 0.0
+    for entry in result.get("questions", {}).values():
+        public = [c for c in entry.get("checks", []) if c.get("public")]
+        score += sum(float(c.get("score", 0)) for c in public)
+        if not entry.get("extra_credit"):
+            max_score += sum(float(c.get("max_score", 0)) for c in public)
+    return round(score, 4), round(max_score, 4)
+
+
+def overview_markdown(result: dict, published: bool) -> str:
+    """The top of the report. Unpublished: the visible score only, never a total that includes hidden checks."""
+    questions = [(q, result["questions"][q]) for q in QUESTION_IDS if q in result.get("questions", {})]
+    hidden_worth = sum(float(c.get("max_score", 0)) for _, e in questions if not e.get("extra_credit")
+                       for c in e.get("checks", []) if not c.get("public"))
+    any_hidden = any(not c.get("public") for _, e in questions for c in e.get("checks", []))
+    vis, vis_max = visible_score(result)
+    lines = []
+    if published:
+        lines.append(f"**Score: {points(result['total'], result['max_total'])}** (public and hidden checks; "
+                     f"public checks {points(vis, vis_max)}).")
+    elif any_hidden:
+        lines.append(f"**Visible score: {points(vis, vis_max)}** (public checks only).")
+        lines.append("")
+        lines.append(f"Hidden checks, worth {hidden_worth:.4g} more points, have run too: their results and your total "
+                     "score are published with the grades.")
+    else:
+        lines.append(f"**Score on the public checks: {points(vis, vis_max)}**")
+    if any(e.get("extra_credit") for _, e in questions):
+        lines.append("")
+        lines.append("Extra-credit questions add to the score but not to the maximum.")
+    lines += ["", "| question | points | passed | failed | skipped |" + (" hidden checks |" if any_hidden else ""),
+              "|---|---|---|---|---|" + ("---|" if any_hidden else "")]
+    for q, e in questions:
+        shown = [c for c in e.get("checks", []) if _shown(c, published)]
+        statuses = [check_status(c) for c in shown]
+        if published:
+            score, top = e.get("score", 0), e.get("max_score", 0)
+        else:
+            score = sum(float(c.get("score", 0)) for c in shown)
+            top = sum(float(c.get("max_score", 0)) for c in shown)
+        name = md_cell(question_label(q, e)) + (" (forbidden shortcut: scores 0)" if e.get("forbidden") else "")
+        row = f"| {name} | {points(score, top)} | {statuses.count('passed')} | {statuses.count('failed')} | {statuses.count('skipped')} |"
+        if any_hidden:
+            row += f" {sum(not c.get('public') for c in e.get('checks', []))} |"
+        lines.append(row)
+    problems = result.get("problems") or []
+    if problems:
+        lines += ["", "**Notes:**", *_listed(problems, 300)]
+    return "\n".join(lines)
+
+
+def render_markdown(result: dict, published: bool = False) -> str:
+    """The whole report: the overview, then per question its table and each failure's feedback.
+
+    ``published=False`` shows what a student sees before grades are published (public checks
+    and counts of hidden ones); ``True`` also lists hidden checks, with their property-only text.
+    """
+    parts = [f"# Feedback for {md_escape(clip(result.get('student', ''), NAME_CHARS))}", "", overview_markdown(result, published)]
+    for q in QUESTION_IDS:
+        e = result.get("questions", {}).get(q)
+        if e is None:
+            continue
+        shown = [c for c in e.get("checks", []) if _shown(c, published)]
+        score = e.get("score", 0) if published else sum(float(c.get("score", 0)) for c in shown)
+        top = e.get("max_score", 0) if published else sum(float(c.get("max_score", 0)) for c in shown)
+        parts += ["", f"## {md_escape(question_label(q, e))}: {points(score, top)}", "", question_summary(e, published)]
+        forbidden = e.get("forbidden") or []
+        if forbidden:
+            parts += ["", "\n".join(["**Forbidden shortcut** (the question scores 0):", *_listed(forbidden, 300)])]
+        for c in shown:
+            if check_status(c) == "failed":
+                parts += ["", f"### {md_escape(clip(c.get('name', ''), NAME_CHARS))}", "", check_markdown(c)]
+        for m in e.get("manual") or []:
+            parts += ["", f"*{md_escape(clip(m.get('name', ''), NAME_CHARS))}* is graded by hand ({m.get('max_score')} point(s))."]
+    return "\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------- Gradescope
+def _test(name: str, number: str, score: float, max_score: float, status: str, output: str, visibility: str,
+          seconds: float | None = None) -> dict:
+    t = {"name": clip(name, NAME_CHARS), "name_format": "text", "number": number, "score": float(score),
+         "max_score": float(max_score), "status": status, "output": clip_bytes(output, CHECK_TEXT_BYTES),
+         "output_format": OUTPUT_FORMAT, "visibility": visibility}
+    if seconds is not None:
+        t["execution_time"] = float(seconds)
+    return t
+
+
+def gradescope_json(result: dict, extra: dict | None = None) -> dict:
+    """Gradescope's schema: per question a visible summary (q.0), one test per check, forbidden and manual entries.
+
+    ``extra``: more ``extra_data`` (the seed record from grader.identity).
+    """
     tests = []
     for q in QUESTION_IDS:
         entry = result["questions"].get(q)
         if entry is None:
             continue
-        label = f"{q} (extra credit)" if entry.get("extra_credit") else q
-        hidden = [c for c in entry["checks"] if not c["public"]]
+        label = question_label(q, entry)
+        public = [c for c in entry["checks"] if c.get("public") and not c.get("skipped")]
+        tests.append(_test(f"{label}: summary", f"{q}.0", 0.0, 0.0,
+                           "passed" if all(c["passed"] for c in public) and not entry.get("forbidden") else "failed",
+                           question_summary(entry, published=False), "visible"))
         for i, c in enumerate(entry["checks"], 1):
-            status = "passed" if c["passed"] or c.get("skipped") else "failed"  # a skip is 0/0, not a failure
-            output = "passed" if c["passed"] else c["feedback"]
-            if c.get("skipped"):
-                output = c["feedback"]
-            tests.append({
-                "name": f"{label}: {c['name']}",
-                "number": f"{q}.{i}",
-                "score": c["score"],
-                "max_score": c["max_score"],
-                "status": status,
-                "output": output,
-                "visibility": "visible" if c["public"] else "after_published",
-                "execution_time": c.get("seconds", 0.0),
-            })
-        if hidden:
-            passed = sum(c["passed"] for c in hidden)
-            tests.append({
-                "name": f"{label}: hidden checks (summary)",
-                "number": f"{q}.hidden",
-                "score": 0.0,
-                "max_score": 0.0,
-                "status": "passed" if passed == len(hidden) else "failed",
-                "output": f"{passed} of {len(hidden)} hidden checks passed; their details appear when grades are published.",
-                "visibility": "visible",
-            })
-        for message in entry.get("forbidden", []):
-            tests.append({"name": f"{label}: forbidden shortcut", "number": f"{q}.forbidden", "score": 0.0, "max_score": 0.0,
-                          "status": "failed", "output": f"{message}. This question scores 0.", "visibility": "visible"})
-        for m in entry.get("manual", []):
-            tests.append({"name": f"{label}: {m.get('name')} (graded by hand)", "number": f"{q}.manual", "score": 0.0, "max_score": 0.0,
-                          "status": "passed", "output": f"Manually graded question, {m.get('max_score')} point(s): {m.get('prompt', '')}"[:1000],
-                          "visibility": "visible"})
-    summary = [f"Score {result['total']:g} / {result['max_total']:g} (winograd is extra credit)."]
-    summary += [f"Note: {p}" for p in result.get("problems", [])]
-    return {
+            status = check_status(c)
+            tests.append(_test(f"{label}: {c['name']}", f"{q}.{i}", c["score"], c["max_score"],
+                               "failed" if status == "failed" else "passed",  # a skip is 0/0, not a failure
+                               check_markdown(c), "visible" if c.get("public") else "after_published", c.get("seconds", 0.0)))
+        forbidden = entry.get("forbidden") or []
+        if forbidden:
+            text = "\n".join(["This question scores 0. Found:", "", *_listed(forbidden, 300)])
+            tests.append(_test(f"{label}: forbidden shortcut", f"{q}.forbidden", 0.0, 0.0, "failed", text, "visible"))
+        if entry.get("flags"):
+            text = ("This question scores 0: while it was graded, the code being graded tampered with the grader "
+                    "(its probes, its state or its channel). The course staff can see what was found.")
+            tests.append(_test(f"{label}: tampering", f"{q}.flags", 0.0, 0.0, "failed", text, "visible"))
+        for j, m in enumerate((entry.get("manual") or [])[:LIST_ITEMS], 1):
+            text = f"Graded by hand, {m.get('max_score')} point(s): {md_escape(clip(m.get('prompt', ''), 1000))}"
+            tests.append(_test(f"{label}: {m.get('name')} (graded by hand)", f"{q}.manual{j}", 0.0, 0.0, "passed", text, "visible"))
+    vis, vis_max = visible_score(result)
+    extra_data = {"seed": result["seed"], "mode": result.get("mode"), "environment": result.get("environment", {}),
+                  "visible_score": vis, "visible_max": vis_max,
+                  "question_scores": {q: e["score"] for q, e in result["questions"].items()},
+                  "flags": {q: e["flags"] for q, e in result["questions"].items() if e.get("flags")}}
+    extra_data.update(extra or {})
+    data = {
         "score": result["total"],
         "execution_time": result.get("seconds", 0.0),
-        "output": "\n".join(summary),
+        "output": overview_markdown(result, published=False),
+        "output_format": OUTPUT_FORMAT,
+        "test_output_format": OUTPUT_FORMAT,
+        "test_name_format": "text",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"seed": result["seed"], "mode": result.get("mode"), "environment": result.get("environment", {}),
-                       "question_scores": {q: e["score"] for q, e in result["questions"].items()}},
+        "extra_data": extra_data,
     }
+    return fit_size(data)
+
+
+def dumps(data: dict) -> str:
+    """The exact text written to results.json (what the size limit is measured on)."""
+    return json.dumps(data, indent=1, ensure_ascii=False)
+
+
+def fit_size(data: dict, limit: int = RESULTS_MAX_BYTES) -> dict:
+    """Shrink feedback until the JSON is at most ``limit`` bytes; scores, statuses and tests all stay."""
+    if len(dumps(data).encode("utf-8")) <= limit:
+        return data
+    for cap in (1024, 256, 64, 0):
+        for t in data.get("tests", []):
+            t["output"] = clip_bytes(t.get("output", ""), cap) if cap else f"*(feedback removed {TRUNCATED}: results.json size limit)*"
+            t["name"] = clip(t.get("name", ""), max(cap, 40))
+        data["output"] = clip_bytes(data.get("output", ""), max(cap * 8, 256))
+        if len(dumps(data).encode("utf-8")) <= limit:
+            return data
+    data["extra_data"] = {k: data.get("extra_data", {}).get(k) for k in ("seed", "seed_source", "mode")}
+    data["extra_data"]["truncated"] = True
+    return data
 
 
 def failure_json(message: str) -> dict:
     """What is written when the grader itself failed: valid, zero, and saying so."""
-    return {"score": 0.0, "output": f"The autograder failed before grading finished: {message}. "
-            "Your submission was not at fault; please tell the course staff.", "tests": [], "stdout_visibility": "hidden",
-            "extra_data": {"grader_error": message}}
+    message = clip(str(message), 2000)
+    return {"score": 0.0, "output": f"The autograder failed before grading finished: {md_escape(message)}. "
+            "Your submission was not at fault; please tell the course staff.", "output_format": OUTPUT_FORMAT,
+            "tests": [], "stdout_visibility": "hidden", "extra_data": {"grader_error": message}}
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write through a temporary file and rename, so a reader never sees half a file."""
+    write_text_atomic(path, dumps(data))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
     os.replace(tmp, path)
-
-
-def feedback_table(result: dict, show_hidden: bool = False) -> str:
-    """The per-question table and each failure's feedback, for a terminal."""
-    lines = [f"{result['student']}: {result['total']:g} / {result['max_total']:g}", ""]
-    lines.append(f"{'question':<12}{'score':>8}{'max':>6}  checks")
-    for q in QUESTION_IDS:
-        e = result["questions"].get(q)
-        if e is None:
-            continue
-        active = [c for c in e["checks"] if not c.get("skipped") and (show_hidden or c["public"])]
-        passed = sum(c["passed"] for c in active)
-        extra = " (extra credit)" if e.get("extra_credit") else ""
-        lines.append(f"{q:<12}{e['score']:>8.2f}{e['max_score']:>6g}  {passed}/{len(active)} passed{extra}")
-    lines.append("")
-    for q in QUESTION_IDS:
-        e = result["questions"].get(q)
-        if e is None:
-            continue
-        for message in e.get("forbidden", []):
-            lines.append(f"[{q}] FORBIDDEN: {message}")
-        for message in e.get("problems", []):
-            lines.append(f"[{q}] {message}")
-        for c in e["checks"]:
-            if c.get("skipped"):
-                lines.append(f"[{q}] skipped: {c['name']} ({c['feedback']})")
-            elif not c["passed"] and (show_hidden or c["public"]):
-                lines.append(f"[{q}] {c['name']}\n      {c['feedback']}")
-    for p in result.get("problems", []):
-        lines.append(f"note: {p}")
-    return "\n".join(lines)
