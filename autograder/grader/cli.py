@@ -41,8 +41,15 @@ def main(argv=None) -> int:
 def cmd_grade(args) -> int:
     from grader.gradebook import grade_folder, summary_table
 
+    from grader.sandbox import SandboxUnavailable, sandbox_user
+
     if not args.submissions.is_dir():
         print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    try:
+        sandbox_user()  # under root: an unprivileged user for student code, or stop before grading anything
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     start = time.monotonic()
     results = grade_folder(args.submissions, args.out, seed=args.seed, workers=args.workers, progress=sys.stderr.isatty())
@@ -65,6 +72,7 @@ def cmd_check(args) -> int:
         print(f"error: {args.package} is not a folder", file=sys.stderr)
         return 2
     code_questions = [q for q in QUESTION_IDS if q != "notebook"]
+    os.environ["GRADER_OWN_CODE"] = "1"  # a student checking their own code may be root on their own machine
     result = grade_submission(args.package, seed=args.seed, include_hidden=False, oracle=False,
                               student=args.package.resolve().name, questions=code_questions)
     console = Console(width=None if sys.stdout.isatty() else 120)

@@ -176,10 +176,12 @@ class QuestionRunner:
             child.start(min(self.limits.start_seconds, self._remaining()))
             message = dict(self._setup_message(key), run_init=run_init)
             return child, child.request(message, timeout=min(self.limits.start_seconds, max(self._remaining(), 0.1)))
-        except ChildFailure:
+        except BaseException as exc:  # a failure of any kind ends the child and everything it started
             child.close()
             self._note(CallEvents(child.leftover_events))
-            raise
+            if isinstance(exc, ChildFailure):
+                raise
+            raise ChildFailure("protocol", f"the child's answer could not be used ({type(exc).__name__})") from None
 
     @staticmethod
     def _events(child: Child) -> CallEvents:

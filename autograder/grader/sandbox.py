@@ -389,8 +389,8 @@ class Child:
                 raise self._died()
             try:
                 messages = self.reader.feed(chunk)
-            except ValueError as exc:
-                raise self._fail(ChildFailure("protocol", f"the grader's channel received garbage ({exc})")) from None
+            except Exception as exc:  # noqa: BLE001 - anything unreadable ends the child, never the grader
+                raise self._fail(ChildFailure("protocol", f"the grader's channel received garbage ({str(exc)[:100]})")) from None
             if messages:
                 if len(messages) > 1 or self.reader.buffer:
                     raise self._fail(ChildFailure("protocol", "the grader's channel received unexpected data"))

@@ -172,7 +172,10 @@ class MessageReader:
                 break
             body = bytes(self.buffer[8 : 8 + length])
             del self.buffer[: 8 + length]
-            message = json.loads(body)
+            try:
+                message = json.loads(body)
+            except (ValueError, RecursionError, UnicodeDecodeError) as exc:  # garbage, or nesting that exhausts the stack
+                raise ValueError(f"unreadable message ({type(exc).__name__})") from None
             if type(message) is not dict:
                 raise ValueError("message is not a JSON object")
             messages.append(message)
