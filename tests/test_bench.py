@@ -50,9 +50,14 @@ def test_ref_ratios_quick_prints_ratios_and_judges_nothing():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "ONE thread" in out
-    for label in ("conv2d / F.conv2d", "conv2d_backward / autograd", "winograd_conv2d / conv2d"):
-        line = next(line for line in out.splitlines() if line.startswith(f"geometric mean {label}"))
-        assert "not judged (--quick)" in line
+    # which OpenBLAS kernel NumPy runs, as threadpoolctl reports it, limited to one thread
+    blas = next(line for line in out.splitlines() if line.startswith("numpy BLAS: "))
+    assert "openblas" in blas and " kernel " in blas and "1 thread(s)" in blas and "OPENBLAS_CORETYPE=" in blas
+    assert "judged on CPU time" in out
+    for how, label in (("worst shape", "conv2d / F.conv2d"), ("geometric mean", "conv2d_backward / autograd"),
+                       ("geometric mean", "winograd_conv2d / conv2d")):
+        line = next(line for line in out.splitlines() if line.startswith(how) and label in line)
+        assert "not judged (--quick)" in line and "(wall " in line
     assert "quick mode" in out
 
 
