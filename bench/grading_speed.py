@@ -37,6 +37,7 @@ import json
 import os
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -158,14 +159,22 @@ class HalfCpuCgroup:
         return stats
 
     def remove(self):
+        """Delete both cgroups. Whatever still runs in them (a row cut short: its grader children,
+        pool workers) was started by this script, inside this cgroup: it is killed first."""
         for path in (self.cpu, self.memory):
-            if path is not None and path.exists():
-                for _ in range(50):  # the last processes of a row may still be exiting
+            if path is None or not path.exists():
+                continue
+            for _ in range(50):
+                for pid in (path / "cgroup.procs").read_text().split():
                     try:
-                        path.rmdir()
-                        break
-                    except OSError:
-                        time.sleep(0.1)
+                        os.kill(int(pid), signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                try:
+                    path.rmdir()
+                    break
+                except OSError:  # the killed processes may take a moment to leave
+                    time.sleep(0.1)
 
 
 # ---------------------------------------------------------------- the table
@@ -228,6 +237,8 @@ def main(argv=None) -> int:
         report["half_cpu_skipped"] = "--no-cgroup"
     else:
         cgroup = HalfCpuCgroup()
+        # a SIGTERM (timeout, kill) unwinds through the finally below, so the cgroups are removed
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         reason = cgroup.unavailable()
         if reason:
             report["half_cpu_skipped"] = reason

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,16 @@ def test_half_cpu_cgroup_limits_a_command_and_is_removed():
         paths = {line.split(":")[1]: line.split(":")[2] for line in proc.stdout.splitlines() if line.count(":") >= 2}
         assert paths["cpu"].endswith(cgroup.name) and paths["memory"].endswith(cgroup.name)
         assert cgroup.peak()["tree_peak_mib"] > 1  # the memory cgroup saw the command
+        # a row cut short leaves processes behind in the cgroup: remove() kills them, then deletes it
+        straggler = subprocess.Popen(cgroup.wrap([sys.executable, "-c", "import time; time.sleep(120)"]))
+        for _ in range(100):
+            if str(straggler.pid) in (cgroup.cpu / "cgroup.procs").read_text().split():
+                break
+            time.sleep(0.05)
+        else:
+            straggler.kill()
+            pytest.fail("the straggler never showed up in the cgroup")
     finally:
         cgroup.remove()
     assert not cgroup.cpu.exists() and not cgroup.memory.exists()
+    assert straggler.wait(timeout=10) == -9
