@@ -9,7 +9,7 @@ GRADER := PYTHONPATH=autograder $(PY) -m grader
 SUBMISSIONS ?= autograder/samples
 OUT ?= grades
 
-.PHONY: help venv sandbox-access test grade check autograder release assignments samples bench bench-ref
+.PHONY: help venv sandbox-access test grade check autograder release assignments samples bench bench-ref gpu-check
 help:
 	@echo "make grade [SUBMISSIONS=DIR OUT=DIR2]  grade a folder of submissions (default: the samples) into grades/"
 	@echo "make test                              run the repository's own test suite"
@@ -18,6 +18,7 @@ help:
 	@echo "make release                           build dist/student/ and dist/student.zip"
 	@echo "make assignments                       regenerate assignments/ from solutions/"
 	@echo "make bench / make bench-ref            benchmark table and plot / reference speed targets"
+	@echo "make gpu-check                         cuDNN rows, CUDA-only grader checks, benchmark_channels_last (skips without CUDA)"
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -58,3 +59,6 @@ bench: $(STAMP) samples
 
 bench-ref: $(STAMP)
 	$(PY) bench/ref_ratios.py
+
+gpu-check: $(STAMP)
+	$(PY) bench/gpu_check.py

@@ -12,6 +12,14 @@ SOLUTIONS = ROOT / "solutions"
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
+# The shapes of `make bench` (bench/bench.py) and of the GPU rows of `make gpu-check`:
+# (label, x_shape, w_shape, stride, padding)
+BENCH_SHAPES = [
+    ("seed", (1, 3, 32, 32), (16, 3, 3, 3), 1, 1),
+    ("resnet 56x56", (8, 64, 56, 56), (64, 64, 3, 3), 1, 1),
+    ("strided", (16, 64, 56, 56), (128, 64, 3, 3), 2, 1),
+]
+
 
 def use_reference():
     """Put the reference package (``solutions/conv_gemm``) first on ``sys.path`` and return it."""
@@ -36,6 +44,12 @@ def shape_text(shape) -> str:
 def conv_text(x_shape, w_shape, stride=1, padding=0, dilation=1) -> str:
     """``x(16,64,56,56) w(64,64,3,3) s1 p1 d1``: one convolution, as printed in the tables."""
     return f"x{shape_text(x_shape)} w{shape_text(w_shape)} s{stride} p{padding} d{dilation}"
+
+
+def timing_row(name, backend, seconds, macs, timed_x_shape, note="") -> dict:
+    """One row of the benchmark table: ``gflops = 2 * macs / seconds / 1e9``; ``speedup`` is filled in later."""
+    return {"name": name, "backend": backend, "seconds": seconds, "gflops": 2 * macs / seconds / 1e9,
+            "speedup": None, "timed_x_shape": list(timed_x_shape), "timed_macs": int(macs), "note": note}
 
 
 def inputs(x_shape, w_shape, dtype="float32", seed=0):

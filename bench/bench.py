@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, THREAD_VARS, conv_text, environment, inputs, load_text, shape_text, use_reference
+from _common import BENCH_SHAPES, ROOT, THREAD_VARS, conv_text, environment, inputs, load_text, shape_text, timing_row, use_reference
 
 
 def parse_args(argv=None):
@@ -63,14 +63,9 @@ from conv_gemm.benchmark import time_callable  # noqa: E402
 from conv_gemm.conv2d import conv2d, conv2d_gemm  # noqa: E402
 from conv_gemm.cost import conv2d_macs, conv2d_naive, conv_output_size  # noqa: E402
 from conv_gemm.im2col import im2col_loop  # noqa: E402
-from conv_gemm.layout import benchmark_channels_last  # noqa: E402
+from _gpu import CUDA_ROW_NAMES, cuda_rows, no_cuda_reason  # noqa: E402
 
-# (label, x_shape, w_shape, stride, padding)
-FULL_SHAPES = [
-    ("seed", (1, 3, 32, 32), (16, 3, 3, 3), 1, 1),
-    ("resnet 56x56", (8, 64, 56, 56), (64, 64, 3, 3), 1, 1),
-    ("strided", (16, 64, 56, 56), (128, 64, 3, 3), 2, 1),
-]
+FULL_SHAPES = BENCH_SHAPES  # (label, x_shape, w_shape, stride, padding); bench/gpu_check.py uses them too
 QUICK_SHAPES = [
     ("seed", (1, 3, 32, 32), (16, 3, 3, 3), 1, 1),
     ("small", (2, 8, 16, 16), (8, 8, 3, 3), 1, 1),
@@ -94,11 +89,6 @@ def naive_shape(x_shape, w_shape, stride, padding):
     return small
 
 
-def row(name, backend, seconds, macs, timed_x_shape, note=""):
-    return {"name": name, "backend": backend, "seconds": seconds, "gflops": 2 * macs / seconds / 1e9,
-            "speedup": None, "timed_x_shape": list(timed_x_shape), "timed_macs": int(macs), "note": note}
-
-
 def bench_shape(label, x_shape, w_shape, stride, padding, repeats, warmup, skipped):
     x, w, _ = inputs(x_shape, w_shape)
     macs = conv2d_macs(x_shape, w_shape, stride, padding)
@@ -112,7 +102,7 @@ def bench_shape(label, x_shape, w_shape, stride, padding, repeats, warmup, skipp
     n_macs = conv2d_macs(nx_shape, w_shape, stride, padding)
     seconds = time_callable(conv2d_naive, nx, w, None, stride, padding, repeats=max(1, repeats // 2), warmup=min(warmup, 1))
     note = "" if nx_shape == tuple(x_shape) else f"timed on x{shape_text(nx_shape)} (too slow on the full shape)"
-    rows.append(row("naive", "numpy loops", seconds, n_macs, nx_shape, note))
+    rows.append(timing_row("naive", "numpy loops", seconds, n_macs, nx_shape, note))
 
     def im2col_matmul():
         return w_mat @ im2col_loop(x, kernel, stride, padding)  # (N, C*kh*kw, L), then one matmul
@@ -126,31 +116,13 @@ def bench_shape(label, x_shape, w_shape, stride, padding, repeats, warmup, skipp
     n_threads = torch.get_num_threads()
     paths.append(("torch_cpu", f"torch cpu ({n_threads} thread{'s' if n_threads > 1 else ''})", lambda: F.conv2d(xt, wt, None, stride, padding)))
     for name, backend, fn in paths:
-        rows.append(row(name, backend, time_callable(fn, repeats=repeats, warmup=warmup), macs, x_shape))
+        rows.append(timing_row(name, backend, time_callable(fn, repeats=repeats, warmup=warmup), macs, x_shape))
 
-    if torch.cuda.is_available():
-        xg, wg = xt.cuda(), wt.cuda()
-        cuda_warmup = max(warmup, 3)
-        seconds = time_callable(F.conv2d, xg, wg, None, stride, padding, repeats=repeats, warmup=cuda_warmup, cuda=True)
-        rows.append(row("cudnn", "torch cuda float32 NCHW", seconds, macs, x_shape))
-        xc, wc = xg.to(memory_format=torch.channels_last), wg.to(memory_format=torch.channels_last)
-        seconds = time_callable(F.conv2d, xc, wc, None, stride, padding, repeats=repeats, warmup=cuda_warmup, cuda=True)
-        rows.append(row("cudnn_channels_last", "torch cuda float32 NHWC", seconds, macs, x_shape))
-        # benchmark_channels_last times float16, stride 1, padding k // 2: say so when that is not this row's conv
-        cl = benchmark_channels_last(x_shape, w_shape, dtype="float16", repeats=max(repeats, 10))
-        cl_macs = conv2d_macs(x_shape, w_shape, 1, w_shape[-1] // 2)
-        cl_note = "benchmark_channels_last: float16, stride 1, padding k//2"
-        if (stride, padding) != (1, w_shape[-1] // 2):
-            cl_note += f" (not this row's stride {stride}, padding {padding})"
-        rows.append(row("cudnn_fp16_nchw", "torch cuda float16 NCHW", cl["nchw_seconds"], cl_macs, x_shape, cl_note))
-        rows.append(row("cudnn_fp16_channels_last", "torch cuda float16 NHWC", cl["nhwc_seconds"], cl_macs, x_shape,
-                        cl_note + f"; speed-up over NCHW {cl['speedup']:.2f}x"))
+    reason = no_cuda_reason()
+    if reason is None:
+        rows += cuda_rows(x, w, stride, padding, repeats, warmup)
     elif not skipped:
-        skipped.append({
-            "rows": ["cudnn", "cudnn_channels_last", "cudnn_fp16_nchw", "cudnn_fp16_channels_last"],
-            "reason": f"CUDA is not available (torch {torch.__version__}, torch.cuda.is_available() is False): "
-                      "cuDNN rows and benchmark_channels_last skipped",
-        })
+        skipped.append({"rows": list(CUDA_ROW_NAMES), "reason": f"{reason}: cuDNN rows and benchmark_channels_last skipped"})
 
     naive_gflops = rows[0]["gflops"]
     for r in rows:

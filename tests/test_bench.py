@@ -4,7 +4,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +51,129 @@ def test_ref_ratios_quick_prints_ratios_and_judges_nothing():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "ONE thread" in out
-    for label in ("conv2d / F.conv2d", "conv2d_backward / autograd", "winograd_conv2d / conv2d"):
-        line = next(line for line in out.splitlines() if line.startswith(f"geometric mean {label}"))
-        assert "not judged (--quick)" in line
+    # which OpenBLAS kernel NumPy runs, as threadpoolctl reports it, limited to one thread
+    blas = next(line for line in out.splitlines() if line.startswith("numpy BLAS: "))
+    assert "openblas" in blas and " kernel " in blas and "1 thread(s)" in blas and "OPENBLAS_CORETYPE=" in blas
+    assert "judged on CPU time" in out
+    for how, label in (("worst shape", "conv2d / F.conv2d"), ("geometric mean", "conv2d_backward / autograd"),
+                       ("geometric mean", "winograd_conv2d / conv2d")):
+        line = next(line for line in out.splitlines() if line.startswith(how) and label in line)
+        assert "not judged (--quick)" in line and "(wall " in line
     assert "quick mode" in out
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _needs_cuda_checks_in_source() -> set[tuple[str, str]]:
+    """(question, name) of every ``@check(..., needs_cuda=True)`` in autograder/grader/*_checks.py, read from the AST."""
+    import ast
+
+    found = set()
+    for path in sorted((ROOT / "autograder" / "grader").glob("*_checks.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "check":
+                kwargs = {k.arg: k.value for k in node.keywords}
+                if isinstance(kwargs.get("needs_cuda"), ast.Constant) and kwargs["needs_cuda"].value is True:
+                    found.add((node.args[0].value, node.args[1].value))
+    return found
+
+
+def test_gpu_check_skips_cleanly_without_cuda(tmp_path):
+    if _cuda_available():
+        pytest.skip("CUDA is present: the skip path cannot be observed here")
+    proc = run_script("bench/gpu_check.py", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("no CUDA: skipped") and "torch.cuda.is_available() is False" in first
+    report = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert report["cuda"] is False and report["environment"]["cuda"] is False
+    assert "CUDA is not available" in report["skipped"]
+    assert not {"bench", "grader", "layout"} & set(report)  # nothing measured, nothing pretended
+
+
+def test_gpu_check_grader_section_finds_every_cuda_only_check():
+    """The grader section grades the reference on exactly the questions with CUDA-only checks;
+    on this machine the grader itself reports them skipped (needs CUDA)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import gpu_check
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    expected = _needs_cuda_checks_in_source()
+    assert expected, "no needs_cuda=True check found in the grader's sources"
+    assert {(c.question, c.name) for c in gpu_check.cuda_only_checks()} == expected
+    section = gpu_check.grader_section()
+    assert {(c["question"], c["name"]) for c in section["checks"]} == expected
+    assert set(section["questions"]) == {q for q, _ in expected}
+    cuda = _cuda_available()
+    for c in section["checks"]:
+        if cuda:
+            assert c["passed"], c
+        else:
+            assert c["skipped"] and not c["passed"] and c["feedback"] == "skipped: needs CUDA", c
+    # the rest of those questions is graded too: the reference gets its full (non-CUDA) score
+    for q, score in section["questions"].items():
+        got, most = (float(v) for v in score.split(" / "))
+        assert got == most > 0, (q, score)
+
+
+def test_grading_speed_prints_figures_for_one_package(tmp_path):
+    """One row, no cgroup: the figures are printed and written (values not judged: the machine is shared)."""
+    import shutil
+
+    shutil.copytree(ROOT / "solutions" / "conv_gemm", tmp_path / "samples" / "complete" / "conv_gemm")
+    out = tmp_path / "results"
+    proc = run_script("bench/grading_speed.py", "--rows", "package", "--no-cgroup", "--samples", str(tmp_path / "samples"),
+                      "--out", str(out), timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("one package, no notebook"))
+    report = json.loads((out / "grading_speed.json").read_text())
+    (row,) = report["rows"]
+    assert row["row"] == "package" and "error" not in row, row
+    assert row["wall_s"] > 0 and row["cpu_s"] > 0
+    # the question children ran (and were counted): their peak RSS is that of a process that imported numpy
+    assert row["peak_rss_children_mib"] > 20 and row["peak_rss_self_mib"] > 20
+    got, most = (float(v) for v in row["score"].split(" / "))
+    assert got >= most > 0  # the reference: every question's points (plus extra credit), no notebook
+    assert f"{row['wall_s']:.1f} s" in line and row["score"] in line
+    assert report["half_cpu_rows"] == [] and report["half_cpu_skipped"] == "--no-cgroup"
+
+
+def test_half_cpu_cgroup_limits_a_command_and_is_removed():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import grading_speed
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    cgroup = grading_speed.HalfCpuCgroup()
+    reason = cgroup.unavailable()
+    if reason:
+        pytest.skip(f"half-CPU cgroup not available here: {reason}")
+    try:
+        assert (cgroup.cpu / "cpu.cfs_quota_us").read_text().strip() == "50000"
+        assert (cgroup.cpu / "cpu.cfs_period_us").read_text().strip() == "100000"
+        assert int((cgroup.memory / "memory.limit_in_bytes").read_text()) == 768 * 2**20
+        # a command started through wrap() runs in both cgroups, and so do its children
+        code = "import subprocess; print(subprocess.run(['cat', '/proc/self/cgroup'], capture_output=True, text=True).stdout)"
+        proc = subprocess.run(cgroup.wrap([sys.executable, "-c", code]), capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        paths = {line.split(":")[1]: line.split(":")[2] for line in proc.stdout.splitlines() if line.count(":") >= 2}
+        assert paths["cpu"].endswith(cgroup.name) and paths["memory"].endswith(cgroup.name)
+        assert cgroup.peak()["tree_peak_mib"] > 1  # the memory cgroup saw the command
+        # a row cut short leaves processes behind in the cgroup: remove() kills them, then deletes it
+        straggler = subprocess.Popen(cgroup.wrap([sys.executable, "-c", "import time; time.sleep(120)"]))
+        for _ in range(100):
+            if str(straggler.pid) in (cgroup.cpu / "cgroup.procs").read_text().split():
+                break
+            time.sleep(0.05)
+        else:
+            straggler.kill()
+            pytest.fail("the straggler never showed up in the cgroup")
+    finally:
+        cgroup.remove()
+    assert not cgroup.cpu.exists() and not cgroup.memory.exists()
+    assert straggler.wait(timeout=10) == -9

@@ -4,7 +4,9 @@
 
 With the windows of the padded input as a zero-copy view ``(N, C, Ho, Wo, kh, kw)``, that
 sum is a single ``np.einsum``; flattening ``(c, p, q)`` into one axis turns it into one GEMM
-``W (C_out, C*kh*kw) @ cols (C*kh*kw, Ho*Wo)``, which is :func:`conv2d_gemm`.
+``W (C_out, C*kh*kw) @ cols (C*kh*kw, Ho*Wo)`` per image, which is :func:`conv2d_gemm`.
+For speed on large batches the einsum may run per chunk of images (as Caffe runs im2col and
+its GEMM per image), so that the copied windows are still in cache when the GEMM reads them.
 Groups split the channels into ``groups`` independent convolutions side by side.
 """
 from __future__ import annotations
@@ -30,7 +32,7 @@ def _check_conv2d_args(x, w, b, stride, padding, dilation, groups):
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:
-    """2-D cross-correlation (``torch.nn.functional.conv2d``): padding + windowed view + one ``np.einsum``.
+    """2-D cross-correlation (``torch.nn.functional.conv2d``): padding + windowed view + ``np.einsum``.
 
     Args:
         x: ``(N, C_in, H, W)``; w: ``(C_out, C_in // groups, kh, kw)``; b: ``(C_out,)`` or None.

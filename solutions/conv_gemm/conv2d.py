@@ -4,7 +4,9 @@
 
 With the windows of the padded input as a zero-copy view ``(N, C, Ho, Wo, kh, kw)``, that
 sum is a single ``np.einsum``; flattening ``(c, p, q)`` into one axis turns it into one GEMM
-``W (C_out, C*kh*kw) @ cols (C*kh*kw, Ho*Wo)``, which is :func:`conv2d_gemm`.
+``W (C_out, C*kh*kw) @ cols (C*kh*kw, Ho*Wo)`` per image, which is :func:`conv2d_gemm`.
+For speed on large batches the einsum may run per chunk of images (as Caffe runs im2col and
+its GEMM per image), so that the copied windows are still in cache when the GEMM reads them.
 Groups split the channels into ``groups`` independent convolutions side by side.
 """
 from __future__ import annotations
@@ -30,7 +32,7 @@ def _check_conv2d_args(x, w, b, stride, padding, dilation, groups):
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:
-    """2-D cross-correlation (``torch.nn.functional.conv2d``): padding + windowed view + one ``np.einsum``.
+    """2-D cross-correlation (``torch.nn.functional.conv2d``): padding + windowed view + ``np.einsum``.
 
     Args:
         x: ``(N, C_in, H, W)``; w: ``(C_out, C_in // groups, kh, kw)``; b: ``(C_out,)`` or None.
@@ -43,30 +45,66 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> np.ndarra
     w, b, stride, padding, dilation = _check_conv2d_args(x, w, b, stride, padding, dilation, groups)
     # BEGIN SOLUTION conv2d
     # HINT: windows (N, C, Ho, Wo, kh, kw) -> split C into (groups, C // groups); same for w's C_out.
-    n, c, _, _ = x.shape
+    n, c, h, wd = x.shape
     c_out, c_per_group, kh, kw = w.shape
-    windows = sliding_windows(pad_hw(x, padding), (kh, kw), stride, dilation)
-    ho, wo = windows.shape[2:4]
-    # Batch axes of the GEMMs, "..." in the subscripts: the images, and the groups (C and C_out
-    # split into (groups, C // groups), views both). Each is left out when it has length 1:
-    # einsum would drop a length-1 axis with an extra full pass over the windows.
-    n_axis, g_axis = (n,) if n > 1 else (), (groups,) if groups > 1 else ()
-    windows = windows.reshape(*n_axis, *g_axis, c_per_group, ho, wo, kh, kw)
-    w_groups = w.reshape(*g_axis, c_out // groups, c_per_group, kh, kw)
-    # Speed comes from the layout einsum sees. With optimize=True, NumPy 2.4 (pinned) hands a
-    # two-operand einsum to one batched matmul, (second operand) @ (first operand):
-    # - broadcast_to gives w the batch axis n with stride 0 (no copy), so n is a batch index of
-    #   both operands and the GEMMs write y straight into NCHW order: no transposed copy of y;
-    # - (c, p, q) are w's trailing axes, so W is already a (C_out/g, C/g*kh*kw) matrix, and the one
-    #   copy einsum makes is of the windows, into im2col's layout (n, g, C/g*kh*kw, Ho*Wo), whose
-    #   copy loop runs along contiguous output rows. Swapping the operands would copy the windows
-    #   with kw-long inner loops (several times slower) and transpose y afterwards.
-    w_batch = np.broadcast_to(w_groups, n_axis + w_groups.shape)
-    y = np.einsum("...chwpq,...ocpq->...ohw", windows, w_batch, optimize=True)
-    y = y.reshape(n, c_out, ho, wo)
+    (ph, pw), g = padding, groups
+    ho = conv_output_size(h, kh, stride[0], ph, dilation[0])  # ValueError below 1
+    wo = conv_output_size(wd, kw, stride[1], pw, dilation[1])
+    k, hw, c_out_g = c_per_group * kh * kw, ho * wo, c_out // g
+    # Caffe's schedule: im2col one chunk of images at a time, then one einsum (a GEMM per image
+    # and group) on that chunk. The chunk's im2col matrix (kh*kw times the chunk's input) is
+    # sized to a few MiB so that it is still in cache when the GEMM reads it right after the
+    # copy; im2col of the whole batch at once (115 MB for x(16,64,56,56) and a 3x3 kernel) makes
+    # the copy stream through main memory and page-fault a fresh array on every call.
+    chunk = int(max(1, min(n, (4 << 20) // (c * kh * kw * hw * x.itemsize))))
+    # Padding is a copy: it goes into one zeroed buffer of `chunk` images whose border stays
+    # zero, refilled per chunk; the windows are a view of that buffer (or of x, unpadded).
+    padded = ph > 0 or pw > 0
+    xpad = np.zeros((chunk, c, h + 2 * ph, wd + 2 * pw), x.dtype) if padded else x
+    windows = sliding_windows(xpad, (kh, kw), stride, dilation)  # (chunk or N, C, Ho, Wo, kh, kw)
+    windows = windows.reshape(-1, g, c_per_group, ho, wo, kh, kw)
+    # The im2col buffer, reused by every chunk: per image and group a (k + 1, Ho*Wo) matrix in
+    # F.unfold's row order (c, p, q), plus a last row of ones when there is a bias: with b as the
+    # last column of W, the GEMM adds the bias itself (no extra pass over y).
+    rows = k + (b is not None)
+    cols = np.empty((chunk, g, rows, hw), x.dtype)
+    cols[:, :, k:] = 1
+    im2col = cols[:, :, :k].reshape(chunk, g, c_per_group, kh, kw, ho, wo)
+    w_mat = np.empty((g, c_out_g, rows), x.dtype)  # W: (C_out/g, C/g*kh*kw [+1 bias column])
+    w_mat[:, :, :k] = w.reshape(g, c_out_g, k)
     if b is not None:
-        y += b[:, None, None]  # in place: y is a fresh array, adding into it avoids one more copy
-    return np.ascontiguousarray(y)  # already contiguous (then this is free); kept as a guarantee
+        w_mat[:, :, k] = b.reshape(g, c_out_g)
+    # One batch axis for the einsum: (image, group) pairs. W repeats over the images of a chunk:
+    # broadcast_to is a stride-0 view, so for groups=1 nothing is copied.
+    w_batch = np.broadcast_to(w_mat, (chunk, g, c_out_g, rows)).reshape(chunk * g, c_out_g, rows)
+    y = np.empty((n, c_out, ho, wo), x.dtype)
+    y_batch = y.reshape(n * g, c_out_g, hw)  # a view: the GEMMs write y in NCHW order directly
+    for start in range(0, n, chunk):
+        m = min(chunk, n - start)
+        if padded:
+            xpad[:m, :, ph : ph + h, pw : pw + wd] = x[start : start + m]
+            window_chunk = windows[:m]
+        else:
+            window_chunk = windows[start : start + m]
+        # im2col: windows (m, g, C/g, Ho, Wo, kh, kw) -> (m, g, C/g, kh, kw, Ho, Wo); the copy
+        # runs along output rows, contiguous in the buffer
+        np.copyto(im2col[:m], window_chunk.transpose(0, 1, 2, 5, 6, 3, 4))
+        # y[b, o, l] = sum_k W[b, o, k] cols[b, k, l] for each (image, group) b of the chunk.
+        # How the operands are given decides whether einsum makes copies. NumPy 2.4 (pinned)
+        # with optimize hands two operands to matmul, (second operand) @ (first operand), and
+        # writes into `out` only when every index group (batch, rows of W, k, columns) is one
+        # axis longer than 1 already in that order; otherwise it transposes, reshapes (a copy)
+        # or writes a temporary and copies it into `out`. Hence cols first and W second, k
+        # already flattened, and no batch axis when the chunk is one image with one group.
+        # The path is given explicitly (a single pairwise contraction), so no search runs per call.
+        b_chunk = slice(start * g, (start + m) * g)
+        operands = (cols[:m].reshape(m * g, rows, hw), w_batch[: m * g], y_batch[b_chunk])
+        if m * g == 1:
+            operands, subscripts = [op[0] for op in operands], "kl,ok->ol"
+        else:
+            subscripts = "bkl,bok->bol"
+        np.einsum(subscripts, *operands[:2], out=operands[2], optimize=["einsum_path", (0, 1)])
+    return y
     # END SOLUTION
 
 
