@@ -384,8 +384,9 @@ def limit_self() -> None:
     """rlimits, then (under root, where possible) the unprivileged user; before any student file."""
     import resource
 
-    memory, cpu, fsize = (int(v) for v in os.environ["GRADER_RLIMITS"].split(","))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    memory, cpu, fsize, cuda = (int(v) for v in os.environ["GRADER_RLIMITS"].split(","))
+    limit = resource.RLIMIT_DATA if cuda else resource.RLIMIT_AS  # CUDA maps tens of GiB it never touches
+    resource.setrlimit(limit, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

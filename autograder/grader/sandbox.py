@@ -179,6 +179,14 @@ def sandbox_user() -> tuple[int, int] | None:
     return _SANDBOX_USER
 
 
+def cuda_devices() -> list[str]:
+    """The NVIDIA device files a CUDA child must open (none on a machine without a GPU)."""
+    try:
+        return sorted(os.path.join("/dev", d) for d in os.listdir("/dev") if d.startswith("nvidia"))
+    except OSError:
+        return []
+
+
 _LIVE: set[int] = set()  # the children this process started and has not closed
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -270,10 +278,11 @@ class Child:
             "GRADER_OUT_FD": str(from_child_w),
             "GRADER_EVENT_FD": str(events_w),
             "GRADER_READ_PATHS": os.pathsep.join(read_paths() + [str(self.scratch.runner), str(self.scratch.package)]),
-            "GRADER_WRITE_PATHS": os.pathsep.join([str(self.scratch.work), "/dev/null"]),
+            "GRADER_WRITE_PATHS": os.pathsep.join([str(self.scratch.work), "/dev/null"] + cuda_devices()),
             # applied by child.py to itself before it reads any student file (no preexec_fn:
             # Python code between fork and exec is unsafe once torch's threads exist here)
-            "GRADER_RLIMITS": f"{self.limits.memory_bytes},{self.limits.cpu_seconds},{self.limits.file_bytes}",
+            # CUDA reserves far more address space than it uses: with a GPU the limit is on data, not address space
+            "GRADER_RLIMITS": f"{self.limits.memory_bytes},{self.limits.cpu_seconds},{self.limits.file_bytes},{int(bool(cuda_devices()))}",
             "GRADER_DEMOTE": f"{self.user[0]}:{self.user[1]}" if self.user else "",
         }
         try:
