@@ -1,8 +1,6 @@
 """The grader's own implementations (used for the other questions while one is graded) against torch."""
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -10,10 +8,9 @@ import torch.nn.functional as F
 
 from configs import CONFIGS, config_id, kernel_hw
 from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "autograder"))
-from grader import oracle  # noqa: E402
-from grader.interface import MODULE_FUNCTIONS  # noqa: E402
+from grader import oracle
+from grader.interface import MODULE_FUNCTIONS, PREREQUISITES
+from grader.standins import standin_source
 
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=config_id)
@@ -58,3 +55,26 @@ def test_oracle_does_not_import_torch_and_covers_dependencies():
     # every function another question's module may call is provided
     needed = {f for m in ("cost", "im2col", "conv2d", "backward", "variants", "layout") for f in MODULE_FUNCTIONS[m]} - {"benchmark_channels_last"}
     assert needed <= {name for name in dir(oracle) if not name.startswith("_")}
+
+
+def test_oracle_windows_are_read_only_views_of_x(rng):
+    """The stand-in sliding_windows is what the contract asks of the student's: code that fills a
+    padded buffer after taking its windows (the reference conv2d does) depends on it."""
+    x = rng.standard_normal((2, 3, 7, 6))
+    win = oracle.sliding_windows(x, 3, stride=2, dilation=1)
+    assert np.shares_memory(win, x) and not win.flags.writeable
+    x += 1
+    np.testing.assert_array_equal(win[0, 0, 0, 0], x[0, 0, :3, :3])
+
+
+@pytest.mark.parametrize("function", sorted(PREREQUISITES))
+def test_standins_hold_the_prerequisites_and_nothing_that_answers_the_function(function):
+    names = PREREQUISITES[function]
+    namespace = {}
+    exec(compile(standin_source(names) if names else "", "<standins>", "exec"), namespace)
+    for name in names:
+        assert callable(namespace[name])
+    defined = {k for k, v in namespace.items() if callable(v) and not k.startswith("_") and getattr(v, "__module__", None) is None}
+    public = {n for fns in MODULE_FUNCTIONS.values() for n in fns}
+    assert function not in namespace, f"the grader's own {function} would be in the child while {function} is graded"
+    assert (defined & public) <= set(names) | {"im2col_strided"}, defined & public  # im2col_loop's stand-in is built on it

@@ -37,7 +37,9 @@ def conv2d_macs(x_shape, w_shape, stride=1, padding=0, dilation=1, groups=1):
 def _windows(x, kernel, stride, padding, dilation):
     """(N, C, Ho, Wo, kh, kw) windows of the zero-padded x, via sliding_window_view."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _hw(kernel), _hw(stride), _hw(padding), _hw(dilation)
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    # no padding: a view of x itself (sliding_windows must share memory with x, and code built
+    # on it, such as writing into a padded buffer after taking its windows, relies on that)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     if span_h > xp.shape[2] or span_w > xp.shape[3]:
         raise ValueError("kernel larger than the padded input")
