@@ -41,7 +41,7 @@ class NotebookLimits:
     """Limits of one runner process (every figure appears in feedback when it is hit)."""
 
     cell_seconds: float = 30.0
-    memory_bytes: int = 4 << 30
+    memory_bytes: int = 2 << 30
     file_bytes: int = 64 << 20
     max_runs: int = 3
 

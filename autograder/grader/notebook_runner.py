@@ -14,7 +14,8 @@ a JSON file the parent wrote:
 
 Before any student code runs it confines itself, in this order: rlimits; under root, private
 network and IPC namespaces and then the unprivileged user; Landlock (read the Python
-installation and its own folders, write ``workdir``, no TCP, no signals outside); the seccomp
+installation and its own folders, of /etc and /proc only what :func:`narrowed` keeps, write
+``workdir``, no TCP, no signals outside); the seccomp
 filter (no socket of any family, no new session or process group, no raising of limits).
 
 It then executes each cell in one namespace, like a kernel would: an exception, ``sys.exit()``
@@ -44,6 +45,11 @@ MAX_STR = 4096  # characters of one answer string
 MAX_ITEMS = 1024  # elements of one list or array
 MAX_DEPTH = 4
 CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
+# What stays readable of /etc and /proc (the caller's read paths give the whole folders): no
+# /etc/shadow, and of /proc only this process's own folder (not the grader's environ, not the
+# list of processes, not the host's sockets) plus the CPU and memory facts libraries ask for.
+ETC_FILES = ("ld.so.cache", "localtime", "timezone", "passwd", "group", "nsswitch.conf", "mime.types", "os-release")
+PROC_FILES = ("cpuinfo", "meminfo", "stat")
 # Cell magics whose body is plain Python (timing, capturing output): the body runs without them.
 TRANSPARENT_CELL_MAGICS = ("time", "timeit", "capture")
 IPYTHON_LINE = re.compile(r"^(\s*)([%!]|\w+\s*=\s*[%!]\w)")
@@ -137,6 +143,19 @@ def isolate_network() -> bool:
     return libc.unshare(CLONE_NEWNET | CLONE_NEWIPC) == 0
 
 
+def narrowed(paths: list[str], pid: int) -> list[str]:
+    """``paths`` with ``/etc`` and ``/proc`` replaced by the few entries that must stay readable."""
+    out = []
+    for path in paths:
+        if path == "/etc":
+            out += [f"/etc/{name}" for name in ETC_FILES]
+        elif path == "/proc":
+            out += [f"/proc/{pid}"] + [f"/proc/{name}" for name in PROC_FILES]
+        else:
+            out.append(path)
+    return out
+
+
 def confine(job: dict) -> dict:
     """Every restriction, before the first cell; what was applied."""
     memory, cpu, fsize = job["rlimits"]
@@ -152,7 +171,7 @@ def confine(job: dict) -> dict:
         os.setuid(uid)
     here = os.path.dirname(os.path.abspath(__file__))
     try:
-        abi = landlock.restrict([*job["read_paths"], here], [job["workdir"], "/dev/null"])
+        abi = landlock.restrict([*narrowed(job["read_paths"], os.getpid()), here], [job["workdir"], "/dev/null"])
     except OSError:
         abi = 0
     filtered = seccomp_filter.deny_sockets(keep_process_group=True, freeze_limits=True)
