@@ -86,7 +86,7 @@ def hostile_run(tmp_path, monkeypatch):
             nb.cells += [nbformat.v4.new_code_cell(hostile.cell_source(c, replacements), id=f"hostile-{c.stem[:12]}")
                          for c in cases[1:]]
             nbformat.write(nb, target)
-        return grade_notebook(target, assets_dir=assets, deadline_seconds=120, workdir=tmp_path / "work")
+        return grade_notebook(target, assets_dir=assets, deadline_seconds=150, cell_seconds=10, workdir=tmp_path / "work")
 
     yield grade
     signal.signal(signal.SIGUSR1, previous)

@@ -279,10 +279,18 @@ def test_a_package_that_kills_the_kernel_or_hangs_costs_no_conceptual_points(tmp
     hangs = tmp_path / "hangs"
     stage(hangs, SOLVED_NB, SOLUTIONS)
     init = hangs / "conv_gemm" / "__init__.py"
-    init.write_text("import time\nwhile True:\n    time.sleep(0.01)\n" + init.read_text())
-    result = grade_notebook(hangs / "conv_gemm.ipynb", deadline_seconds=90)  # 15 s per cell, then interrupted
+    init.write_text("while True:\n    pass\n" + init.read_text())
+    result = grade_notebook(hangs / "conv_gemm.ipynb", deadline_seconds=150, cell_seconds=10)  # then interrupted
     assert result["score"] == AUTO_POINTS
-    assert any("import numpy as np" in e and "timed out after 15 s" in e for e in result["cell_errors"]), result["cell_errors"]
+    assert any("import numpy as np" in e and "more than 10 s of CPU time" in e for e in result["cell_errors"]), result["cell_errors"]
+
+    sleeps = tmp_path / "sleeps"
+    stage(sleeps, SOLVED_NB, SOLUTIONS)
+    init = sleeps / "conv_gemm" / "__init__.py"
+    init.write_text("import time\ntime.sleep(3600)\n" + init.read_text())
+    result = grade_notebook(sleeps / "conv_gemm.ipynb", deadline_seconds=150, cell_seconds=10)  # 30 s of wall clock
+    assert result["score"] == AUTO_POINTS
+    assert any("import numpy as np" in e and "timed out after 30 s" in e for e in result["cell_errors"]), result["cell_errors"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -102,6 +103,15 @@ def readable_assets(read_paths: list[str], assets: Path) -> list[str]:
     """The read paths through which the student's process could read the tests."""
     real = os.path.realpath(assets)
     return [p for p in read_paths if real == os.path.realpath(p) or real.startswith(os.path.realpath(p).rstrip(os.sep) + os.sep)]
+
+
+def reachable(folder: Path, uid: int) -> bool:
+    """Whether user ``uid`` may enter ``folder`` (the execute bit on it and every folder above)."""
+    for p in [folder.resolve(), *folder.resolve().parents]:
+        st = p.stat()
+        if not st.st_mode & (stat.S_IXUSR if st.st_uid == uid else stat.S_IXOTH):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,16 +210,18 @@ def _run_problems(cells: list, outcome) -> str | None:
     return "; ".join(parts) or None
 
 
-def grade_notebook(notebook_path, *, deadline_seconds: float = 120, workdir=None, package_dir=None,
-                   assets_dir=None, read_paths=None) -> dict:
+def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds: float | None = None, workdir=None,
+                   package_dir=None, assets_dir=None, read_paths=None) -> dict:
     """Grade ``notebook_path``; never raises.
 
     Args:
         notebook_path: the submitted ``conv_gemm.ipynb``.
         deadline_seconds: wall-clock budget for everything (the cells get it less a reserve for
-            checking the answers; one cell gets a sixth of it, between 10 and 30 s).
+            checking the answers; one cell a sixth of it in CPU time, between 10 and 30 s, and
+            three times that in wall-clock time).
+        cell_seconds: the CPU seconds of one cell, when given (instead of the sixth).
         workdir: where to make the scratch folder (a fresh folder inside it, removed afterwards);
-            a temporary folder when None.
+            the system's temporary folder when None, or when the sandbox user could not enter it.
         package_dir: the ``conv_gemm`` folder copied beside the notebook (top-level ``.py``
             files); when None, ``conv_gemm/`` beside the notebook, if there is one.
         assets_dir: the grading material (default ``autograder/notebook``, ``notebook/`` in the zip).
@@ -248,16 +260,18 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, workdir=None
             return _result(questions, [], f"grader configuration error: the notebook's tests would be readable "
                                           f"through {exposed[0]}; not run")
         judge = start_judge(list(assets["tests"].values()))
+        user = sandbox.sandbox_user()
         base = Path(workdir) if workdir is not None else None
         if base is not None:
             base.mkdir(parents=True, exist_ok=True)
+            if user is not None and not reachable(base, user[0]):
+                base = None  # a private folder (e.g. pytest's): the sandbox user could not enter it
         scratch = Path(tempfile.mkdtemp(prefix="notebook-", dir=base))
-        user = sandbox.sandbox_user()
         os.chmod(scratch, 0o711 if user else 0o700)
         package = Path(package_dir) if package_dir is not None else Path(notebook_path).parent / PACKAGE_NAME
         variables = sorted({v for names in assets["names"].values() for v in names})
         reserve = max(5.0, 0.1 * deadline_seconds)
-        limits = NotebookLimits(cell_seconds=max(10.0, min(30.0, deadline_seconds / 6)))
+        limits = NotebookLimits(cell_seconds=cell_seconds or max(10.0, min(30.0, deadline_seconds / 6)))
         outcome = run_notebook(cells, variables, scratch, package_dir=package, notebook_text=nbformat.writes(sanitize(nb)),
                                read_paths=paths, user=user, limits=limits, deadline=deadline - reserve)
         verdicts, judge_error = finish_judge(judge, outcome.values, deadline - time.monotonic())

@@ -4,7 +4,8 @@
 the confinement) and returns the answer values of the run that got furthest. Every limit is
 enforced here, whatever the runner's code does after the notebook patched it:
 
-- a cell that runs past ``cell_seconds`` (plus a grace) or a process that exits, crashes or
+- a cell that runs past its wall-clock limit (``WALL_FACTOR`` times its CPU limit
+  ``cell_seconds``, plus a grace) or a process that exits, crashes or
   writes garbage ends that run; the cell it was in is skipped and the notebook runs again, from
   the top, in a fresh process and folder (``max_runs`` in all), so one bad cell costs only what
   depends on it;
@@ -33,6 +34,7 @@ MAX_LINE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 16 << 20
 MAX_STR, MAX_ITEMS, MAX_DEPTH = 4096, 1024, 4  # as in notebook_runner.py
 GRACE_SECONDS = 3.0
+WALL_FACTOR = 3  # as in notebook_runner.py: a cell's wall-clock limit, in CPU limits
 START_SECONDS = 30.0
 
 
@@ -40,7 +42,7 @@ START_SECONDS = 30.0
 class NotebookLimits:
     """Limits of one runner process (every figure appears in feedback when it is hit)."""
 
-    cell_seconds: float = 30.0
+    cell_seconds: float = 30.0  # CPU seconds; wall clock WALL_FACTOR times that
     memory_bytes: int = 2 << 30
     file_bytes: int = 64 << 20
     max_runs: int = 3
@@ -76,15 +78,15 @@ def valid_value(value, depth: int = 0) -> bool:
     return False
 
 
-def _parse(line: bytes, names: set[str]) -> dict:
+def _parse(line: bytes, names: set[str], cell_count: int) -> dict:
     try:
         message = json.loads(line)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"unreadable report ({type(exc).__name__})") from None
     if type(message) is not dict or message.get("event") not in ("ready", "start", "end", "done"):
         raise ProtocolError("a report that is not one of the runner's")
-    if message["event"] in ("start", "end") and type(message.get("cell")) is not int:
-        raise ProtocolError("a cell report without a cell number")
+    if message["event"] in ("start", "end") and not (type(message.get("cell")) is int and 0 <= message["cell"] < cell_count):
+        raise ProtocolError("a cell report without a valid cell number")
     if message["event"] == "end" and "values" in message:
         values, unsupported = message.get("values"), message.get("unsupported")
         if type(values) is not dict or type(unsupported) is not dict:
@@ -164,7 +166,7 @@ def run_once(cells: list, names: list[str], runner: Path, work: Path, *, read_pa
     cpu = int(max(10, deadline - time.monotonic())) + 5
     job = {"cells": cells, "names": names, "workdir": str(work), "read_paths": list(read_paths),
            "rlimits": [limits.memory_bytes, cpu, limits.file_bytes], "user": list(user) if user else None,
-           "cell_seconds": limits.cell_seconds, "out_fd": write_fd}
+           "cell_seconds": limits.cell_seconds, "out_fd": write_fd, "parent": os.getpid()}
     job_path = runner / "job.json"
     job_path.write_text(json.dumps(job), encoding="utf-8")
     os.chmod(job_path, 0o644)
@@ -185,9 +187,10 @@ def run_once(cells: list, names: list[str], runner: Path, work: Path, *, read_pa
                 failure = "the notebook did not finish in the time it has"
                 break
             # from one report to the next: a cell, or the runner's own work between cells
-            limit = since + (limits.cell_seconds + GRACE_SECONDS if report["confinement"] else START_SECONDS)
+            wall = limits.cell_seconds * WALL_FACTOR
+            limit = since + (wall + GRACE_SECONDS if report["confinement"] else START_SECONDS)
             if now >= limit:
-                failure = (f"ran longer than {limits.cell_seconds:g} s" if current is not None
+                failure = (f"ran longer than {wall:g} s" if current is not None
                            else "the notebook's process stopped answering" if report["confinement"]
                            else "the notebook's process did not start")
                 break
@@ -213,7 +216,7 @@ def run_once(cells: list, names: list[str], runner: Path, work: Path, *, read_pa
             *lines, rest = bytes(buffer).split(b"\n")
             buffer = bytearray(rest)
             for line in lines:
-                message = _parse(line, name_set)
+                message = _parse(line, name_set, len(cells))
                 event, since = message["event"], time.monotonic()
                 if event == "ready":
                     report["confinement"] = {k: message.get(k) for k in ("landlock", "seccomp", "netns", "uid")}

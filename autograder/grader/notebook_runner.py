@@ -10,7 +10,8 @@ a JSON file the parent wrote:
 - ``workdir``: the folder holding the notebook and its ``conv_gemm`` package; the cells run
   there (current directory and first on ``sys.path``), the only folder it may write;
 - ``read_paths``, ``rlimits`` (address space, CPU seconds, file size), ``user`` ([uid, gid] or
-  null), ``cell_seconds``, ``out_fd`` (the pipe to the parent).
+  null), ``parent`` (the grading process's pid: the runner dies with it), ``cell_seconds`` (CPU seconds a cell may use; it may take ``WALL_FACTOR`` times as long
+  in wall time, e.g. asleep), ``out_fd`` (the pipe to the parent).
 
 Before any student code runs it confines itself, in this order: rlimits; under root, private
 network and IPC namespaces and then the unprivileged user; Landlock (read the Python
@@ -19,7 +20,7 @@ installation and its own folders, of /etc and /proc only what :func:`narrowed` k
 filter (no socket of any family, no new session or process group, no raising of limits).
 
 It then executes each cell in one namespace, like a kernel would: an exception, ``sys.exit()``
-or the per-cell timer (SIGALRM) fails that cell only. Around each cell it writes one JSON line
+or a per-cell timer (CPU time: SIGPROF; wall time: SIGALRM) fails that cell only. Around each cell it writes one JSON line
 to the parent: ``{"event": "start", "cell": i}`` and ``{"event": "end", "cell": i, "ok": bool,
 "error": str|null, "values": {...}|absent, "unsupported": {...}|absent}``, the values when they
 changed. Values are plain JSON: None, bool, int, float, str, and lists (from lists, tuples,
@@ -45,18 +46,23 @@ MAX_STR = 4096  # characters of one answer string
 MAX_ITEMS = 1024  # elements of one list or array
 MAX_DEPTH = 4
 CLONE_NEWIPC, CLONE_NEWNET = 0x08000000, 0x40000000
+PR_SET_PDEATHSIG = 1
 # What stays readable of /etc and /proc (the caller's read paths give the whole folders): no
 # /etc/shadow, and of /proc only this process's own folder (not the grader's environ, not the
 # list of processes, not the host's sockets) plus the CPU and memory facts libraries ask for.
-ETC_FILES = ("ld.so.cache", "localtime", "timezone", "passwd", "group", "nsswitch.conf", "mime.types", "os-release")
+ETC_FILES = ("ld.so.cache", "localtime", "timezone", "passwd", "group", "nsswitch.conf", "mime.types", "os-release",
+             "fonts")
 PROC_FILES = ("cpuinfo", "meminfo", "stat")
 # Cell magics whose body is plain Python (timing, capturing output): the body runs without them.
 TRANSPARENT_CELL_MAGICS = ("time", "timeit", "capture")
 IPYTHON_LINE = re.compile(r"^(\s*)([%!]|\w+\s*=\s*[%!]\w)")
 
 
+WALL_FACTOR = 3  # a cell's wall-clock limit, in CPU limits: slow (shared) machines stay fair
+
+
 class CellTimeout(BaseException):
-    """Raised by the per-cell timer; a BaseException so that ``except Exception`` does not eat it."""
+    """Raised by a per-cell timer; a BaseException so that ``except Exception`` does not eat it."""
 
 
 class Unsupported(Exception):
@@ -169,6 +175,10 @@ def confine(job: dict) -> dict:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after the user switch, which clears it
+    if os.getppid() != job["parent"]:
+        os._exit(1)  # the grading process is already gone
     here = os.path.dirname(os.path.abspath(__file__))
     try:
         abi = landlock.restrict([*narrowed(job["read_paths"], os.getpid()), here], [job["workdir"], "/dev/null"])
@@ -178,13 +188,14 @@ def confine(job: dict) -> dict:
     return {"landlock": abi, "seccomp": filtered, "netns": netns, "uid": os.getuid()}
 
 
-def _on_alarm(signum, frame):
-    raise CellTimeout()
+def _on_timer(signum, frame):
+    raise CellTimeout(signum)
 
 
 def run_cell(index: int, source: str, namespace: dict, seconds: float) -> str | None:
     """Execute one cell; None when it finished, else a one-line reason."""
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
     try:
         try:
             source = python_source(source)
@@ -193,8 +204,11 @@ def run_cell(index: int, source: str, namespace: dict, seconds: float) -> str | 
             exec(compile(source, f"<cell {index + 1}>", "exec"), namespace)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-    except CellTimeout:
-        return f"timed out after {seconds:g} s"
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    except CellTimeout as exc:
+        if exc.args and exc.args[0] == signal.SIGPROF:
+            return f"used more than {seconds:g} s of CPU time"
+        return f"timed out after {seconds * WALL_FACTOR:g} s"
     except SystemExit as exc:
         return f"SystemExit({exc.code!r})"[:300]
     except BaseException as exc:  # noqa: BLE001 - a failing cell does not stop the next
@@ -216,7 +230,8 @@ def main() -> None:
     sys.path.insert(0, job["workdir"])
     sys.argv = [os.path.join(job["workdir"], "conv_gemm.ipynb")]
     builtins.display = lambda *args, **kwargs: None  # IPython's display(); output goes nowhere anyway
-    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGALRM, _on_timer)
+    signal.signal(signal.SIGPROF, _on_timer)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     names = [str(n) for n in job["names"]]
     last = None

