@@ -1,6 +1,8 @@
-"""The notebook: master -> otter assign -> student notebook, executed with nbclient, graded by Otter.
+"""The notebook: master -> otter assign -> student notebook (nbclient), and its grading.
 
-The slow tests start Jupyter kernels (about 5 to 15 s each); the others read files only.
+Grading runs the cells in a confined runner and Otter's tests in a separate judge process
+(autograder/grader/notebook.py); tests/test_hostile_notebooks.py grades the hostile corpus. The
+slow tests start Jupyter kernels or runners (about 5 to 20 s each).
 """
 from __future__ import annotations
 
@@ -18,10 +20,16 @@ from conftest import ROOT, SOLUTIONS, STARTER
 
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "autograder"))
+sys.path.insert(0, str(ROOT / "autograder" / "grader"))  # the runner's flat imports (landlock, seccomp_filter)
 import make_notebook  # noqa: E402
+import notebook_runner  # noqa: E402
 import notebook_source  # noqa: E402
-from grader.notebook import grade_notebook  # noqa: E402
+from grader import sandbox  # noqa: E402
+from grader.notebook import grade_notebook, readable_assets  # noqa: E402
+from grader.notebook_judge import answer_names, read_test  # noqa: E402
+from grader.notebook_process import valid_value  # noqa: E402
 
+HERE_HOSTILE = ROOT / "tests" / "hostile_notebooks"
 STUDENT_NB = ROOT / "assignments" / "conv_gemm.ipynb"
 MASTER_NB = ROOT / "solutions" / "conv_gemm.ipynb"
 ASSETS = ROOT / "autograder" / "notebook"
@@ -264,13 +272,81 @@ def test_a_package_that_kills_the_kernel_or_hangs_costs_no_conceptual_points(tmp
     stage(exits, SOLVED_NB, SOLUTIONS)
     with open(exits / "conv_gemm" / "conv2d.py", "a") as f:
         f.write("\n\ndef conv2d(*args, **kwargs):\n    import os\n    os._exit(3)\n")
-    result = grade_notebook(exits / "conv_gemm.ipynb", timeout=90)
+    result = grade_notebook(exits / "conv_gemm.ipynb", deadline_seconds=120)
     assert result["score"] == AUTO_POINTS
-    assert "did not finish with your conv_gemm package" in result["error"]
+    assert "was skipped: the process exited with code 3" in result["error"], result["error"]
 
     hangs = tmp_path / "hangs"
     stage(hangs, SOLVED_NB, SOLUTIONS)
     init = hangs / "conv_gemm" / "__init__.py"
-    init.write_text("import time\nwhile True:\n    time.sleep(0.01)\n" + init.read_text())
-    result = grade_notebook(hangs / "conv_gemm.ipynb", timeout=60)  # 10 s per cell, then interrupted
+    init.write_text("while True:\n    pass\n" + init.read_text())
+    result = grade_notebook(hangs / "conv_gemm.ipynb", deadline_seconds=150, cell_seconds=10)  # then interrupted
     assert result["score"] == AUTO_POINTS
+    assert any("import numpy as np" in e and "more than 10 s of CPU time" in e for e in result["cell_errors"]), result["cell_errors"]
+
+    sleeps = tmp_path / "sleeps"
+    stage(sleeps, SOLVED_NB, SOLUTIONS)
+    init = sleeps / "conv_gemm" / "__init__.py"
+    init.write_text("import time\ntime.sleep(3600)\n" + init.read_text())
+    result = grade_notebook(sleeps / "conv_gemm.ipynb", deadline_seconds=150, cell_seconds=10)  # 30 s of wall clock
+    assert result["score"] == AUTO_POINTS
+    assert any("import numpy as np" in e and "timed out after 30 s" in e for e in result["cell_errors"]), result["cell_errors"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The grading parts, one by one (no process started).
+
+def test_ipython_lines_become_inert_and_python_is_kept():
+    assert notebook_runner.python_source("x = 1  # %d\ny = '!'\n") == "x = 1  # %d\ny = '!'\n"
+    assert notebook_runner.python_source("%matplotlib inline\nx = 1") == "pass\nx = 1"
+    assert notebook_runner.python_source("if True:\n    !ls\n    files = !ls\n    x = 2") == \
+        "if True:\n    pass\n    pass\n    x = 2"
+    assert notebook_runner.python_source("%%time\nx = 3") == "x = 3"
+    assert notebook_runner.python_source("%%bash\necho hi") is None
+    assert notebook_runner.python_source("y = (4\n     % 3)") == "y = (4\n     % 3)"  # Python that compiles stays
+
+
+def test_answer_values_are_plain_data_or_refused():
+    import numpy as np
+
+    assert notebook_runner.plain(np.int64(7)) == 7 and type(notebook_runner.plain(np.int64(7))) is int
+    assert notebook_runner.plain((1, [2.5, "b"], None, True)) == [1, [2.5, "b"], None, True]
+    assert notebook_runner.plain(np.arange(3.0)) == [0.0, 1.0, 2.0]
+    refused = [type("S", (str,), {})("b"), type("I", (int,), {})(1), "x" * 5000, list(range(2000)), [[[[[1]]]]],
+               np.zeros(5000), np.array(["a"]), 10 ** 2000, object(), {"a": 1}]
+    for value in refused:
+        with pytest.raises(notebook_runner.Unsupported):
+            notebook_runner.plain(value)
+    # the parent's own check, whatever the runner sent
+    assert valid_value([1, 2.0, "b", None, [True]])
+    for bad in ({"a": 1}, "x" * 5000, list(range(2000)), [[[[[1]]]]], 10 ** 2000):
+        assert not valid_value(bad)
+
+
+def test_answer_names_are_the_free_variables_of_the_tests():
+    names = {q: answer_names(read_test(ASSETS / "tests" / f"{q}.py")) for q in AUTO_QUESTIONS}
+    assert names == {"q_stem": ["stem_flops", "stem_out"], "q_readonly": ["q_readonly"], "q_backward": ["backward_ms"],
+                     "q_separable": ["reduction", "sep_params", "standard_params"], "q_quick_check": ["quick_check"]}
+
+
+def test_lying_answers_fool_otter_in_the_students_process_but_not_the_judge():
+    """Control for n09: run in the notebook's own namespace (Otter's usual set-up), the liars pass."""
+    from otter.test_files import OKTestFile
+
+    namespace = {}
+    exec(compile((HERE_HOSTILE / "n09_lying_answers.py").read_text(), "n09", "exec"), namespace)  # our own corpus file
+    files = [OKTestFile.from_file(str(ASSETS / "tests" / f"{q}.py")) for q in ("q_stem", "q_backward", "q_quick_check")]
+    for f in files:
+        f.run(namespace)
+        assert all(r.passed for r in f.test_case_results), f.name
+    # the runner hands over plain values only: each liar is refused, so its tests see no value at all
+    for name in ("stem_out", "stem_flops", "backward_ms", "quick_check"):
+        with pytest.raises(notebook_runner.Unsupported, match="_Int"):
+            notebook_runner.plain(namespace[name])
+
+
+def test_read_paths_that_expose_the_tests_are_refused(tmp_path):
+    assert readable_assets(["/usr", str(ASSETS.parent)], ASSETS) == [str(ASSETS.parent)]
+    assert readable_assets(sandbox.read_paths(), ASSETS) == []
+    result = grade_notebook(SOLVED_NB, read_paths=[*sandbox.read_paths(), str(ROOT)])
+    assert result["score"] == 0 and "tests would be readable" in result["error"]

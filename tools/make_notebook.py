@@ -8,13 +8,13 @@ sorted), what the project needs:
 - ``assignments/conv_gemm.ipynb``: the student notebook (solutions stripped, public tests only,
   in the notebook metadata, so ``grader.check`` works with nothing else);
 - ``autograder/notebook/tests/*.py``: every test, hidden ones included, as Otter OK-format files;
-- ``autograder/notebook/otter_config.json``: Otter's grading configuration;
 - ``autograder/notebook/questions.json``: questions, points per test case, manual prompts;
 - ``autograder/notebook/solved.ipynb``: the student notebook with the solutions filled in (the
   ``complete`` sample's notebook; its metadata holds only the public tests).
 
 Everything is deterministic text, so ``--check`` can compare. ``autograder/grader/notebook.py``
-grades from ``autograder/notebook/`` alone.
+grades from ``autograder/notebook/`` alone (it runs the cells itself and Otter's test files in a
+separate process; no ``otter run`` configuration is needed).
 
 Usage::
 
@@ -48,19 +48,6 @@ STUDENT = ROOT / "assignments" / "conv_gemm.ipynb"
 ASSETS = ROOT / "autograder" / "notebook"
 FIGURE = ROOT / "docs" / "im2col_unroll.png"
 SOLUTION_PACKAGE = ROOT / "solutions" / "conv_gemm"
-
-# Otter's grading configuration (otter run): no PDFs, no logo, no name check (the grader already
-# knows whose submission it is; a student who re-saved the notebook without Otter's metadata is
-# still graded).
-OTTER_CONFIG = {
-    "lang": "python",
-    "pdf": False,
-    "logo": False,
-    "print_summary": False,
-    "print_score": False,
-    "show_hidden": False,
-    "zips": False,
-}
 
 
 class BuildError(RuntimeError):
@@ -165,7 +152,6 @@ def expected_files() -> dict[Path, str]:
         MASTER: master_text,
         STUDENT: student_text,
         ASSETS / "solved.ipynb": normalize(solved),
-        ASSETS / "otter_config.json": json.dumps(OTTER_CONFIG, indent=2, sort_keys=True) + "\n",
         ASSETS / "questions.json": questions_json(all_tests),
     }
     for name, test in sorted(all_tests.items()):

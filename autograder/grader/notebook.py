@@ -1,129 +1,76 @@
-"""Grade a student's ``conv_gemm.ipynb`` with Otter-Grader, in a separate process.
+"""Grade a student's ``conv_gemm.ipynb``: cells run confined, answers judged elsewhere.
 
 What grading needs lives under ``autograder/notebook/`` (``notebook/`` beside ``grader/`` in the
-Gradescope zip), deterministic text files written by ``tools/make_notebook.py`` from the master
-notebook ``solutions/conv_gemm.ipynb``; nothing here reads ``solutions/``:
+Gradescope zip), written by ``tools/make_notebook.py`` with ``otter assign``; nothing here reads
+``solutions/``:
 
-- ``tests/*.py``: Otter's OK-format tests, public *and hidden* cases (never shipped to students);
-- ``otter_config.json``: Otter's grading configuration;
+- ``tests/*.py``: Otter's OK-format tests, public *and hidden* cases (never shipped to students,
+  never readable from the student's process);
 - ``questions.json``: the questions, their points per test case, the manual questions' prompts.
 
-:func:`grade_notebook` checks the file (present, non-empty, JSON, a notebook with cells), copies it
-with its outputs cleared into a scratch folder next to a copy of the ``conv_gemm`` package (the
-``.py`` files of ``package_dir``, or of ``conv_gemm/`` beside the notebook), zips that as the
-submission, zips the tests and config as an Otter autograder zip, and runs Otter's own grading
-(``otter.run``, which executes the notebook in a Jupyter kernel and runs the tests in it) in a
-child Python: its own session, ``preexec_fn`` and ``env`` as given (so the caller can drop
-privileges), killed with every process it started on timeout.
+The data flow, from cell to score:
 
-The conceptual answers are plain variables, so they do not depend on the package: Otter keeps
-executing after a cell fails, a cell that runs longer than ``cell timeout`` is interrupted, and if
-the run still does not finish (a hang, a crashed kernel) the notebook is graded a second time
-without the package, so that a broken ``conv2d`` never costs the conceptual points.
+1. :func:`grade_notebook` reads the file (notebook_file.py: present, JSON, a notebook; repaired
+   where an editor left small defects) and takes its code cells' source as text, plus the
+   markdown answers of the hand-graded questions.
+2. The names of the answer variables (``stem_out``, ...) are read statically from the tests
+   (notebook_judge.answer_names): the student's side learns these names, never a test.
+3. notebook_process.run_notebook executes the cells in ``notebook_runner.py``: an unprivileged
+   user under root, scrubbed environment, rlimits, Landlock (read Python and its own folder,
+   write its own folder), a seccomp filter (no socket of any family, no leaving its process
+   group), private network namespace under root; a per-cell and a whole-notebook time limit; a
+   cell that hangs or ends the process is skipped and the notebook run again. No Jupyter kernel.
+4. The runner reports the answer values as plain JSON (numbers, strings, booleans, None, small
+   lists); the parent re-validates them. Nothing is unpickled, no object crosses.
+5. ``notebook_judge.py``, a separate process that never runs student code, runs Otter's own
+   ``OKTestFile`` tests on a namespace made of those values and reports pass/fail per case.
+6. :func:`score_tests` gives each question a public entry (format tests, with Otter's message)
+   and a hidden one (values; only a count), with the points of ``questions.json``.
 
-Limits that come with Otter: the tests run inside the student's kernel (as in every Otter
-deployment), so the scores are only as trustworthy as the notebook's code is honest; here they are
-at least bounded (case by case, against ``questions.json``) and the student's code never runs in
-the grading process. The kernel and Otter's log server talk over localhost TCP.
+So no cell can reach the tests, the test machinery, another submission's processes, files or
+sockets, or the grader's environment; patching Otter inside the notebook changes only the
+notebook's own ``grader.check`` output. ``grader.check`` keeps working for the student.
 """
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
-import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: python autograder/grader/notebook.py NOTEBOOK [PACKAGE_DIR]
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from grader import sandbox
+from grader.notebook_file import NotebookProblem, code_cells, manual_answers, read_notebook, sanitize
+from grader.notebook_judge import answer_names, read_test
+from grader.notebook_process import NotebookLimits, run_notebook
+
 ASSETS = Path(__file__).resolve().parents[1] / "notebook"
-NOTEBOOK_NAME = "conv_gemm.ipynb"
+JUDGE = Path(__file__).resolve().with_name("notebook_judge.py")
 PACKAGE_NAME = "conv_gemm"
-MAX_NOTEBOOK_BYTES = 16 << 20
-MAX_MODULE_BYTES = 1 << 20
-MAX_ANSWER_CHARS = 4000
-PLACEHOLDER = "_Type your answer here, replacing this text._"  # Otter's empty answer cell
-TOKEN_VARIABLE = "CONV_GEMM_NOTEBOOK_GRADING"  # marks every process of one grading run
-FIXED_TIME = (2026, 1, 1, 0, 0, 0)
-
-# The child: Otter's non-containerised grading (``otter run``), with a per-cell timeout that
-# interrupts the kernel instead of aborting the run, then the results as plain JSON.
-DRIVER = r'''
-import json
-import os
-import sys
-import traceback
-
-# Confine this process and everything it starts (the kernel runs the student's notebook) before
-# any student code runs: read only what grade_notebook allows, write only the scratch folder.
-_reads = [p for p in os.environ.pop("GRADER_NB_READ", "").split(os.pathsep) if p]
-_writes = [p for p in os.environ.pop("GRADER_NB_WRITE", "").split(os.pathsep) if p]
-if _reads:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import landlock
-
-    landlock.restrict(_reads, _writes, network=True)
-
-ag_zip, submission_zip, out_path, cell_timeout = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-
-
-def write(data):
-    with open(out_path, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-
-
-try:
-    import otter.execute
-    from traitlets.config import Config
-
-    class TimedConfig(Config):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.ExecutePreprocessor.timeout = cell_timeout
-            self.ExecutePreprocessor.interrupt_on_timeout = True
-            self.ExecutePreprocessor.startup_timeout = 120
-
-    otter.execute.Config = TimedConfig  # grade_notebook builds its traitlets Config with this name
-
-    from otter.run import main as otter_run
-
-    results = otter_run(submission_zip, autograder=ag_zip, output_dir=None, no_logo=True)
-    catastrophic = getattr(results, "_catastrophic_error", None)
-    tests = {}
-    for name, test_file in dict(getattr(results, "results", {}) or {}).items():
-        cases = []
-        for r in test_file.test_case_results:
-            cases.append({"hidden": bool(r.test_case.hidden), "passed": r.passed is True,
-                          "message": str(r.message or "")[:4000]})
-        tests[str(name)] = {"cases": cases}
-    write({"ok": catastrophic is None, "error": None if catastrophic is None else repr(catastrophic)[:1000],
-           "tests": tests})
-except BaseException as exc:
-    write({"ok": False, "error": f"{type(exc).__name__}: {exc}"[:1000], "trace": traceback.format_exc()[-4000:],
-           "tests": {}})
-    raise
-'''
-
-
-class NotebookProblem(Exception):
-    """The submitted notebook cannot be graded: missing, empty, not JSON, not a notebook."""
+MAX_JUDGE_OUTPUT = 4 << 20
 
 
 def load_assets(assets_dir: Path | None = None) -> dict:
-    """``questions.json``, ``otter_config.json`` and the test files, checked for consistency."""
-    assets = Path(assets_dir) if assets_dir is not None else ASSETS
+    """``questions.json`` and the test files, checked for consistency.
+
+    Returns ``{"root", "questions", "tests": {question: path}, "names": {question: [variable]}}``.
+    """
+    assets = (Path(assets_dir) if assets_dir is not None else ASSETS).resolve()
     questions = json.loads((assets / "questions.json").read_text(encoding="utf-8"))
-    config = (assets / "otter_config.json").read_text(encoding="utf-8")
-    tests = {p.name: p.read_text(encoding="utf-8") for p in sorted((assets / "tests").glob("*.py"))}
-    auto = [q for q in questions["questions"] if not q["manual"]]
-    missing = [q["name"] for q in auto if f"{q['name']}.py" not in tests]
+    auto = [q["name"] for q in questions["questions"] if not q["manual"]]
+    tests = {name: assets / "tests" / f"{name}.py" for name in auto}
+    missing = [name for name, path in tests.items() if not path.is_file()]
     if missing:
         raise FileNotFoundError(f"Otter tests missing for {', '.join(missing)} in {assets / 'tests'}")
-    return {"questions": questions, "config": config, "tests": tests}
+    names = {name: answer_names(read_test(path)) for name, path in tests.items()}
+    return {"root": assets, "questions": questions, "tests": tests, "names": names}
 
 
 def _manual_entries(questions: dict, answers: dict | None = None) -> list[dict]:
@@ -137,7 +84,8 @@ def _manual_entries(questions: dict, answers: dict | None = None) -> list[dict]:
     return entries
 
 
-def _result(questions: dict | None, tests: list, error: str | None, answers: dict | None = None) -> dict:
+def _result(questions: dict | None, tests: list, error: str | None, answers: dict | None = None,
+            outcome=None, cells: list | None = None) -> dict:
     max_score = float(sum(q["points"] for q in questions["questions"] if not q["manual"])) if questions else 0.0
     return {
         "score": float(round(sum(t["score"] for t in tests), 6)),
@@ -145,297 +93,69 @@ def _result(questions: dict | None, tests: list, error: str | None, answers: dic
         "tests": tests,
         "manual": _manual_entries(questions, answers) if questions else [],
         "error": error,
+        "confinement": outcome.confinement if outcome else {},
+        "cell_errors": [f"{_cell_label(cells, i)}: {e}" for i, e in sorted(outcome.cell_errors.items())][:20]
+        if outcome else [],
     }
 
 
-# --------------------------------------------------------------------------------------------
-# The submitted file.
-
-def read_notebook(path: Path):
-    """The notebook as an nbformat v4 node, or :class:`NotebookProblem` with a message for the student.
-
-    Small defects that editors leave (a cell without metadata or id, list-of-lines sources) are
-    repaired; outputs are dropped (Otter runs the notebook again anyway).
-    """
-    import nbformat
-
-    path = Path(path)
-    if not path.exists():
-        raise NotebookProblem(f"{path.name}: notebook not found")
-    if not path.is_file():
-        raise NotebookProblem(f"{path.name}: not a file")
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        raise NotebookProblem(f"{path.name} is {size / 2**20:.0f} MiB, over the {MAX_NOTEBOOK_BYTES >> 20} MiB limit "
-                              "(clear the outputs before submitting)")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise NotebookProblem(f"{path.name} is empty: save the notebook in Jupyter before submitting")
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise NotebookProblem(f"{path.name} is not a Jupyter notebook (not UTF-8 text)") from None
-    except (json.JSONDecodeError, RecursionError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise NotebookProblem(f"{path.name} is not a Jupyter notebook (invalid JSON{where})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
-        raise NotebookProblem(f"{path.name} is JSON but not a Jupyter notebook (no list of cells)")
-    if data.get("nbformat", 4) == 4 and isinstance(data.get("cells"), list):
-        data = _repair_v4(data, path.name)
-    try:
-        nb = nbformat.reads(json.dumps(data), as_version=4)
-        nbformat.validate(nb)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
-        raise NotebookProblem(f"{path.name} is a broken notebook ({type(exc).__name__}: {str(exc)[:300]})") from None
-    if not nb.cells:
-        raise NotebookProblem(f"{path.name} has no cells")
-    return nb
+def readable_assets(read_paths: list[str], assets: Path) -> list[str]:
+    """The read paths through which the student's process could read the tests."""
+    real = os.path.realpath(assets)
+    return [p for p in read_paths if real == os.path.realpath(p) or real.startswith(os.path.realpath(p).rstrip(os.sep) + os.sep)]
 
 
-def _repair_v4(data: dict, name: str) -> dict:
-    cells, seen = [], set()
-    for i, cell in enumerate(data["cells"]):
-        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            raise NotebookProblem(f"{name} is a broken notebook (cell {i} is not a code, markdown or raw cell)")
-        source = cell.get("source", "")
-        if isinstance(source, list) and all(isinstance(s, str) for s in source):
-            source = "".join(source)
-        if not isinstance(source, str):
-            raise NotebookProblem(f"{name} is a broken notebook (cell {i} has no text source)")
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        cell_id = cell.get("id")
-        if not isinstance(cell_id, str) or not cell_id or len(cell_id) > 64 or cell_id in seen \
-                or not all(ch.isalnum() or ch in "-_" for ch in cell_id):
-            cell_id = f"cell-{i}"
-        seen.add(cell_id)
-        fixed = {"cell_type": cell["cell_type"], "id": cell_id, "metadata": metadata, "source": source}
-        if cell["cell_type"] == "code":
-            fixed.update(outputs=[], execution_count=None)
-        elif isinstance(cell.get("attachments"), dict) and cell["cell_type"] != "code":
-            fixed["attachments"] = cell["attachments"]
-        cells.append(fixed)
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
-
-
-def sanitize(nb):
-    """Outputs, execution counts and widget state cleared: Otter runs the notebook again anyway."""
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell["outputs"] = []
-            cell["execution_count"] = None
-    nb.metadata.pop("widgets", None)
-    return nb
-
-
-def manual_answers(nb, questions: dict) -> dict:
-    """The text of each manual question's answer: the markdown cells after its prompt, up to the next
-    locked (Otter prompt) or code cell, without Otter's "type your answer here" placeholder."""
-    answers = {}
-    cells = nb.cells
-    for q in questions["questions"]:
-        if not q["manual"]:
-            continue
-        marker = f"({q['name']}"
-        answer = None
-        for i, cell in enumerate(cells):
-            if cell.get("cell_type") == "markdown" and marker in cell.get("source", ""):
-                parts = []
-                for following in cells[i + 1:]:
-                    locked = following.get("metadata", {}).get("deletable") is False
-                    if following.get("cell_type") != "markdown" or locked:
-                        break
-                    text = following.get("source", "").strip()
-                    if text and text != PLACEHOLDER:
-                        parts.append(text)
-                answer = "\n\n".join(parts)[:MAX_ANSWER_CHARS]
-                break
-        answers[q["name"]] = answer
-    return answers
-
-
-def copy_package(source: Path | None, target: Path) -> list[str]:
-    """Copy the top-level ``.py`` files of ``source`` (plain files, not links) into ``target``."""
-    if source is None or not Path(source).is_dir():
-        return []
-    target.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for p in sorted(Path(source).glob("*.py")):
-        if p.is_symlink() or not p.is_file() or p.stat().st_size > MAX_MODULE_BYTES:
-            continue
-        shutil.copyfile(p, target / p.name)
-        copied.append(p.name)
-    return copied
-
-
-def write_zip(path: Path, files: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in sorted(files.items()):
-            zf.writestr(zipfile.ZipInfo(name, FIXED_TIME), data)
+def reachable(folder: Path, uid: int) -> bool:
+    """Whether user ``uid`` may enter ``folder`` (the execute bit on it and every folder above)."""
+    for p in [folder.resolve(), *folder.resolve().parents]:
+        st = p.stat()
+        if not st.st_mode & (stat.S_IXUSR if st.st_uid == uid else stat.S_IXOTH):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------
-# The child process.
+# The judge process.
 
-def _descendants(root_pid: int) -> set[int]:
-    """Every live process below ``root_pid`` (from /proc; empty where there is none)."""
-    children: dict[int, list[int]] = {}
+def start_judge(test_paths: list[Path]) -> subprocess.Popen:
+    """``notebook_judge.py`` on the tests; it imports Otter while the cells run, then waits for values."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+           "MPLBACKEND": "Agg", "HOME": tempfile.gettempdir()}
+    return subprocess.Popen([sys.executable, "-E", "-s", "-B", str(JUDGE), *map(str, test_paths)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            cwd=tempfile.gettempdir(), start_new_session=True)
+
+
+def finish_judge(proc: subprocess.Popen, values: dict, timeout: float) -> tuple[dict, str | None]:
+    """Send the values, read the verdicts: (``{question: {"cases": [...]}}``, error or None)."""
     try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return set()
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode("ascii", "replace")
-            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, stack = set(), [root_pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
-
-
-def _marked(token: str) -> set[int]:
-    """Processes whose environment carries this run's token (the kernel runs in a session of its own)."""
-    needle = f"{TOKEN_VARIABLE}={token}".encode()
-    found = set()
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return found
-    for entry in entries:
-        if entry.isdigit() and int(entry) != os.getpid():
-            try:
-                with open(f"/proc/{entry}/environ", "rb") as f:
-                    if needle in f.read().split(b"\0"):
-                        found.add(int(entry))
-            except OSError:
-                continue
-    return found
-
-
-def _kill_all(proc: subprocess.Popen, token: str) -> None:
-    """Kill the child, its process group, everything below it and everything carrying the token
-    (the Jupyter kernel runs in a session of its own, so the group alone would miss it)."""
-    for _ in range(3):
-        pids = _descendants(proc.pid) | _marked(token)
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # start_new_session: the group id is the child's pid
-            except OSError:
-                pass
-            pids.add(proc.pid)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        if not pids:
-            break
-        time.sleep(0.05)
-    try:
-        proc.wait(timeout=5)
+        out, err = proc.communicate(json.dumps({"values": values}).encode(), timeout=max(1.0, timeout))
     except subprocess.TimeoutExpired:
-        pass
-
-
-def _child_env(base: dict | None, scratch: Path, token: str) -> dict:
-    env = dict(os.environ if base is None else base)
-    home = scratch / "home"
-    defaults = {
-        "HOME": str(home),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-    }
-    for key, value in defaults.items():
-        env.setdefault(key, value)
-    env.update({
-        # Jupyter and IPython write runtime files (kernel connection files, history): keep them here.
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "JUPYTER_DATA_DIR": str(home / "data"),
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "IPYTHONDIR": str(home / "ipython"),
-        "MPLCONFIGDIR": str(home / "matplotlib"),
-        "TMPDIR": str(scratch / "tmp"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-        TOKEN_VARIABLE: token,
-    })
-    for key in ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "JUPYTER_PATH"):
-        env.pop(key, None)
-    return env
-
-
-def run_otter(scratch: Path, submission_zip: Path, ag_zip: Path, *, deadline_s: float, cell_timeout: int,
-              preexec_fn=None, env: dict | None = None, read_paths=None) -> dict:
-    """One Otter run in a child process; ``{"ok", "error", "tests"}`` (tests: name -> cases).
-
-    ``read_paths``: when given, the child confines itself with Landlock to reading these and
-    the scratch folder, and writing only the scratch folder.
-    """
-    out = scratch / f"result-{secrets.token_hex(4)}.json"
-    driver = scratch / "driver.py"
-    driver.write_text(DRIVER, encoding="utf-8")
-    env = dict(os.environ if env is None else env)
-    if read_paths:
-        shutil.copyfile(Path(__file__).with_name("landlock.py"), scratch / "landlock.py")
-        env["GRADER_NB_READ"] = os.pathsep.join([*read_paths, str(scratch)])
-        env["GRADER_NB_WRITE"] = os.pathsep.join([str(scratch), "/dev/null"])
-    for sub in ("home", "tmp"):
-        (scratch / sub).mkdir(exist_ok=True)
-    if preexec_fn is not None:
-        # The child may run as another user: let it read its inputs and write its scratch folders.
-        for p in [scratch, *scratch.rglob("*")]:
-            try:
-                os.chmod(p, 0o777 if p.is_dir() else 0o666)
-            except OSError:
-                pass
-    token = secrets.token_hex(16)
-    log = scratch / f"otter-{token[:8]}.log"
-    cmd = [sys.executable, "-I", str(driver), str(ag_zip), str(submission_zip), str(out), str(cell_timeout)]
-    with open(log, "wb") as log_file:
-        proc = subprocess.Popen(cmd, cwd=scratch, env=_child_env(env, scratch, token), stdin=subprocess.DEVNULL,
-                                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=preexec_fn)
-        timed_out = False
-        try:
-            proc.wait(timeout=max(1.0, deadline_s))
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        finally:
-            _kill_all(proc, token)
-    if timed_out:
-        return {"ok": False, "error": f"the notebook did not finish within {deadline_s:.0f} s", "tests": {}, "timed_out": True}
+        proc.kill()
+        proc.communicate()
+        return {}, f"checking the answers took longer than {timeout:.0f} s"
     try:
-        data = json.loads(out.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("tests"), dict):
-            raise ValueError("malformed result")
-    except (OSError, ValueError):
-        tail = log.read_text(errors="replace")[-600:] if log.exists() else ""
-        return {"ok": False, "error": f"Otter stopped before writing results (exit status {proc.returncode})"
-                + (f": ...{tail.strip()[-300:]}" if tail.strip() else ""), "tests": {}}
-    return data
+        tests = json.loads(out[-MAX_JUDGE_OUTPUT:].strip().splitlines()[-1])["tests"]
+        if type(tests) is not dict:
+            raise ValueError("no tests")
+    except (ValueError, IndexError, KeyError, TypeError):
+        tail = err.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        return {}, f"checking the answers failed ({tail[0][:300]})"
+    return tests, None
 
 
 # --------------------------------------------------------------------------------------------
 # Scores.
 
-def score_tests(questions: dict, otter_tests: dict, note: str | None = None) -> list[dict]:
+def score_tests(questions: dict, otter_tests: dict, notes: dict | None = None) -> list[dict]:
     """One public and one hidden entry per autograded question, points from ``questions.json``.
 
-    Only the pass/fail of each case is taken from the run; a question whose cases do not line up
-    with ``questions.json`` scores 0. Hidden entries never carry test text or messages.
+    Only the pass/fail of each case is taken from the judge; a question whose cases do not line
+    up with ``questions.json`` scores 0. Hidden entries never carry test text or messages.
+    ``notes``: question -> text added to its public entry (e.g. why a value was not taken).
     """
     entries = []
-    suffix = f"\n({note})" if note else ""
+    notes = notes or {}
     for q in questions["questions"]:
         if q["manual"]:
             continue
@@ -450,56 +170,75 @@ def score_tests(questions: dict, otter_tests: dict, note: str | None = None) -> 
             possible = float(sum(cases[i]["points"] for i in idx))
             passed = [i for i in idx if aligned and got[i].get("passed") is True]
             score = float(sum(cases[i]["points"] for i in passed))
-            if hidden:
-                name = f"{q['name']} (hidden)"
-                if not aligned:
-                    output = f"{q['name']}: not graded (the notebook did not run its tests)"
-                else:
-                    output = f"{q['name']}: {len(passed)} of {len(idx)} hidden test(s) passed"
+            if not aligned:
+                output = f"{q['name']}: not graded (the answers could not be checked)"
+            elif hidden:
+                output = f"{q['name']}: {len(passed)} of {len(idx)} hidden test(s) passed"
+            elif len(passed) == len(idx):
+                output = f"{q['name']}: public tests passed"
             else:
-                name = q["name"]
-                if not aligned:
-                    output = f"{q['name']}: not graded (the notebook did not run its tests)"
-                elif len(passed) == len(idx):
-                    output = f"{q['name']}: public tests passed"
-                else:
-                    messages = [str(got[i].get("message", ""))[:1500] for i in idx if i not in passed]
-                    output = f"{q['name']}: public test failed\n" + "\n".join(m for m in messages if m)
-            entries.append({"name": name, "score": round(min(score, possible), 6), "max_score": possible,
-                            "output": output + suffix, "visibility": "hidden" if hidden else "visible"})
+                messages = [str(got[i].get("message", ""))[:1500] for i in idx if i not in passed]
+                output = f"{q['name']}: public test failed\n" + "\n".join(m for m in messages if m)
+            if not hidden and notes.get(q["name"]):
+                output += "\n" + notes[q["name"]]
+            entries.append({"name": f"{q['name']} (hidden)" if hidden else q["name"],
+                            "score": round(min(score, possible), 6), "max_score": possible,
+                            "output": output, "visibility": "hidden" if hidden else "visible"})
     return entries
 
 
-def grade_notebook(notebook_path, *, timeout: float = 180, preexec_fn=None, env: dict | None = None,
-                   workdir=None, package_dir=None, assets_dir=None, read_paths=None) -> dict:
-    """Grade ``notebook_path`` with Otter in a child process; never raises.
+def _value_notes(names: dict, unsupported: dict) -> dict:
+    notes = {}
+    for question, variables in names.items():
+        lines = [f"`{v}` holds {unsupported[v]}: only numbers, strings, booleans, None and small lists "
+                 "or arrays of them can be graded" for v in variables if v in unsupported]
+        if lines:
+            notes[question] = "\n".join(lines)
+    return notes
+
+
+def _cell_label(cells: list, index: int) -> str:
+    first = next((line.strip() for line in (cells[index] or "").splitlines() if line.strip()), "")
+    return f"code cell {index + 1} (`{first[:60]}`)" if first else f"code cell {index + 1}"
+
+
+def _run_problems(cells: list, outcome) -> str | None:
+    parts = [f"{_cell_label(cells, i)} was skipped: {why}" for i, why in outcome.skipped.items()]
+    if not outcome.finished and outcome.failure:
+        parts.append(f"the notebook stopped after {outcome.cells_done} cell(s): {outcome.failure}; "
+                     "the answers were taken from what had run")
+    return "; ".join(parts) or None
+
+
+def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds: float | None = None, workdir=None,
+                   package_dir=None, assets_dir=None, read_paths=None) -> dict:
+    """Grade ``notebook_path``; never raises.
 
     Args:
         notebook_path: the submitted ``conv_gemm.ipynb``.
-        timeout: seconds for the whole grading (the child is killed, with everything it started,
-            when they run out).
-        preexec_fn, env: passed to the child process (drop privileges, scrub the environment);
-            Jupyter/IPython/matplotlib folders and ``TMPDIR`` are pointed into the scratch folder.
+        deadline_seconds: wall-clock budget for everything (the cells get it less a reserve for
+            checking the answers; one cell a sixth of it in CPU time, between 10 and 30 s, and
+            three times that in wall-clock time).
+        cell_seconds: the CPU seconds of one cell, when given (instead of the sixth).
         workdir: where to make the scratch folder (a fresh folder inside it, removed afterwards);
-            a temporary folder when None. Under ``preexec_fn`` the scratch files are made world
-            writable so that another user can run the notebook there.
-        package_dir: the ``conv_gemm`` folder to copy beside the notebook; when None,
-            ``conv_gemm/`` beside the notebook, if there is one.
+            the system's temporary folder when None, or when the sandbox user could not enter it.
+        package_dir: the ``conv_gemm`` folder copied beside the notebook (top-level ``.py``
+            files); when None, ``conv_gemm/`` beside the notebook, if there is one.
         assets_dir: the grading material (default ``autograder/notebook``, ``notebook/`` in the zip).
-        read_paths: where given, the Otter process confines itself with Landlock to reading these
-            and its scratch folder, and writing only its scratch folder (engine passes
-            grader.sandbox.read_paths()).
+        read_paths: what the student's process may read besides its own folder (default
+            ``grader.sandbox.read_paths()``); none may contain the grading material.
 
     Returns:
         ``{"score", "max_score", "tests": [{"name", "score", "max_score", "output", "visibility"}],
-        "manual": [{"name", "max_score", "prompt", "answer"}], "error": None or str}``. Each
-        autograded question gives a visible entry (public tests: type and format) and a hidden
-        one (values). ``error`` says why a notebook scored 0 without being run, or why it was
-        graded without the package.
+        "manual": [{"name", "max_score", "prompt", "answer"}], "error": None or str,
+        "confinement": {"landlock", "seccomp", "netns", "uid"}, "cell_errors": [str]}`` (the
+        cells that raised, for the student's feedback). Each autograded question gives
+        a visible entry (public tests: type and format) and a hidden one (values). ``error`` says
+        why a notebook scored 0 without being run, or which cells stopped it.
     """
     started = time.monotonic()
-    questions = None
-    scratch = None
+    deadline = started + float(deadline_seconds)
+    questions, scratch, judge = None, None, None
     try:
         try:
             assets = load_assets(assets_dir)
@@ -514,58 +253,42 @@ def grade_notebook(notebook_path, *, timeout: float = 180, preexec_fn=None, env:
         import nbformat
 
         answers = manual_answers(nb, questions)
-        nb_text = nbformat.writes(sanitize(nb))
-
+        cells = code_cells(nb)
+        paths = list(read_paths) if read_paths is not None else sandbox.read_paths()
+        exposed = readable_assets(paths, assets["root"])
+        if exposed:
+            return _result(questions, [], f"grader configuration error: the notebook's tests would be readable "
+                                          f"through {exposed[0]}; not run")
+        judge = start_judge(list(assets["tests"].values()))
+        user = sandbox.sandbox_user()
         base = Path(workdir) if workdir is not None else None
         if base is not None:
             base.mkdir(parents=True, exist_ok=True)
+            if user is not None and not reachable(base, user[0]):
+                base = None  # a private folder (e.g. pytest's): the sandbox user could not enter it
         scratch = Path(tempfile.mkdtemp(prefix="notebook-", dir=base))
-        source_pkg = Path(package_dir) if package_dir is not None else Path(notebook_path).parent / PACKAGE_NAME
-        staged = scratch / "package"
-        modules = copy_package(source_pkg, staged)
-
-        submission_files = {NOTEBOOK_NAME: nb_text.encode("utf-8")}
-        with_package = dict(submission_files)
-        with_package.update({f"{PACKAGE_NAME}/{m}": (staged / m).read_bytes() for m in modules})
-        ag_zip = scratch / "otter-autograder.zip"
-        ag_files = {"otter_config.json": assets["config"].encode("utf-8")}
-        ag_files.update({f"tests/{name}": text.encode("utf-8") for name, text in assets["tests"].items()})
-        write_zip(ag_zip, ag_files)
-
-        remaining = timeout - (time.monotonic() - started)
-        cell_timeout = int(max(10, min(30, timeout / 6)))  # a reference cell takes under 2 s
-        error = None
-        if modules:
-            first = scratch / "submission.zip"
-            write_zip(first, with_package)
-            # Keep time for a second run without the package if this one does not finish.
-            budget = remaining * 0.6
-            run = run_otter(scratch, first, ag_zip, deadline_s=budget, cell_timeout=cell_timeout,
-                            preexec_fn=preexec_fn, env=env, read_paths=read_paths)
-            if run.get("ok") and run["tests"]:
-                return _result(questions, score_tests(questions, run["tests"]), None, answers)
-            error = f"the notebook did not finish with your conv_gemm package ({run.get('error')})"
-        second = scratch / "submission-no-package.zip"
-        write_zip(second, submission_files)
-        remaining = timeout - (time.monotonic() - started)
-        if remaining < 5:
-            return _result(questions, score_tests(questions, {}), (error or "") + "; no time left to grade the answers alone")
-        run = run_otter(scratch, second, ag_zip, deadline_s=remaining - 1, cell_timeout=cell_timeout,
-                        preexec_fn=preexec_fn, env=env, read_paths=read_paths)
-        note = "graded without your conv_gemm package" if modules else "no conv_gemm package found: graded without it"
-        if run.get("ok") and run["tests"]:
-            message = f"{error}; the answers were graded from a run without it" if error else None
-            return _result(questions, score_tests(questions, run["tests"], note), message, answers)
-        failure = run.get("error") or "no results"
-        return _result(questions, score_tests(questions, {}), (f"{error}; " if error else "") +
-                       f"the notebook could not be graded: {failure}", answers)
+        os.chmod(scratch, 0o711 if user else 0o700)
+        package = Path(package_dir) if package_dir is not None else Path(notebook_path).parent / PACKAGE_NAME
+        variables = sorted({v for names in assets["names"].values() for v in names})
+        reserve = max(5.0, 0.1 * deadline_seconds)
+        limits = NotebookLimits(cell_seconds=cell_seconds or max(10.0, min(30.0, deadline_seconds / 6)))
+        outcome = run_notebook(cells, variables, scratch, package_dir=package, notebook_text=nbformat.writes(sanitize(nb)),
+                               read_paths=paths, user=user, limits=limits, deadline=deadline - reserve)
+        verdicts, judge_error = finish_judge(judge, outcome.values, deadline - time.monotonic())
+        judge = None
+        tests = score_tests(questions, verdicts, _value_notes(assets["names"], outcome.unsupported))
+        problems = "; ".join(p for p in (_run_problems(cells, outcome), judge_error) if p) or None
+        return _result(questions, tests, problems, answers, outcome, cells)
     except Exception as exc:  # noqa: BLE001 - the promise is: never raise
         return _result(questions, [], f"the notebook grader failed: {type(exc).__name__}: {exc}")
     finally:
+        if judge is not None and judge.poll() is None:
+            judge.kill()
+            judge.wait()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-if __name__ == "__main__":  # python autograder/grader/notebook.py NOTEBOOK [PACKAGE_DIR]
+if __name__ == "__main__":
     result = grade_notebook(sys.argv[1], package_dir=sys.argv[2] if len(sys.argv) > 2 else None)
     print(json.dumps(result, indent=2))

@@ -1,0 +1,6 @@
+# feedback: killed by signal 9
+# The notebook's process kills itself (a crashed kernel): the cell is skipped, the rest counts.
+import os
+import signal
+
+os.kill(os.getpid(), signal.SIGKILL)
