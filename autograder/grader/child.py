@@ -402,9 +402,13 @@ def main():
     events = EventPipe(int(os.environ["GRADER_EVENT_FD"]))
     limit_self()
     abi = confine_self()
+    from seccomp_filter import deny_sockets
+
+    # no socket of any family, and every process it starts stays in its process group (one killpg ends them)
+    seccomp = deny_sockets(keep_process_group=True)
     for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS", "GRADER_RLIMITS", "GRADER_DEMOTE"):
         os.environ.pop(key, None)
-    wire.write_message(fd_out, {"ok": True, "ready": True, "landlock": abi})
+    wire.write_message(fd_out, {"ok": True, "ready": True, "landlock": abi, "seccomp": seccomp})
     session = None
     while True:
         msg = wire.read_message_blocking(fd_in)

@@ -102,6 +102,7 @@ class QuestionRunner:
         self.import_errors: dict[tuple, dict] = {}
         self.timed_out: dict[str, str] = {}  # function -> the message of its first timeout
         self.run_init = True  # False once __init__.py has stopped a child
+        self.seccomp = False
         self.forbidden: list[str] = []
         self.tamper: list[str] = []
         self.problems: list[str] = []
@@ -153,6 +154,7 @@ class QuestionRunner:
                                  "without it")
             return self._child(key)
         self.landlock_abi = child.landlock_abi
+        self.seccomp = child.seccomp
         self._note(self._events(child))
         modules = reply.get("modules") if type(reply.get("modules")) is dict else {}
         self.import_errors[key] = {m: r.get("error") or {} for m, r in modules.items() if type(r) is dict and not r.get("ok")}
@@ -279,7 +281,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does
         all_checks = load_checks(include_hidden)
         wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
-        results, landlock, known_broken = {}, 0, {}
+        results, landlock, seccomp, known_broken = {}, 0, False, {}
         for n, q in enumerate(wanted):
             weights = [QUESTION_COST.get(r, 1.0) for r in wanted[n:]]
             deadline = time.monotonic() + max(end - time.monotonic(), 0.0) * weights[0] / sum(weights)
@@ -288,7 +290,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
                 continue
             results[q], abi = grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle,
                                              cuda, static_hits, deadline, known_broken)
-            landlock = max(landlock, abi)
+            landlock, seccomp = max(landlock, abi[0]), seccomp or abi[1]
         total = round(sum(r["score"] for r in results.values()), 4)
         return {
             "student": student,
@@ -298,14 +300,14 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             "max_total": MAX_TOTAL if questions is None else sum(POINTS[q] for q in wanted if q not in EXTRA_CREDIT),
             "questions": results,
             "problems": problems,
-            "environment": environment(landlock, user, cuda),
+            "environment": environment(landlock, seccomp, user, cuda),
             "seconds": round(time.monotonic() - started, 3),
         }
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def environment(landlock: int, user, cuda: bool) -> dict:
+def environment(landlock: int, seccomp: bool, user, cuda: bool) -> dict:
     import torch
 
     return {
@@ -314,11 +316,12 @@ def environment(landlock: int, user, cuda: bool) -> dict:
         "torch": torch.__version__,
         "cuda": cuda,
         "landlock_abi": landlock,
+        "seccomp": seccomp,
         "sandbox_user": user[0] if user else None,
     }
 
 
-def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken) -> tuple[dict, int]:
+def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken) -> tuple[dict, tuple[int, bool]]:
     points = POINTS[q]
     entry = {"score": 0.0, "max_score": points, "extra_credit": q in EXTRA_CREDIT, "checks": [], "forbidden": [], "problems": [],
              "flags": []}
@@ -364,7 +367,7 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
         record["max_score"] = 0.0 if record["skipped"] or not active_weight else points * c.weight / active_weight
         record["score"] = record["max_score"] if record["passed"] else 0.0
         entry["checks"].append(record)
-    abi = runner.landlock_abi if runner else 0
+    abi = (runner.landlock_abi, runner.seccomp) if runner else (0, False)
     if runner is not None:
         runner.close()
         entry["problems"] += list(dict.fromkeys(runner.problems))
@@ -397,9 +400,10 @@ def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, d
         return entry
     t0 = time.monotonic()
     try:
-        # the notebook's kernel runs student code: same Landlock read/write confinement as the
-        # children (TCP stays open: the kernel and its client talk over localhost)
-        result = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths())
+        # the cells run confined like the package children (no sockets, Landlock, unprivileged);
+        # the Otter tests are judged in another process on the plain values they produced
+        result = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths(),
+                                deadline_seconds=max(min(deadline - time.monotonic(), 240.0), 5.0))
     except Exception as exc:  # noqa: BLE001
         result = {"score": 0, "max_score": 0, "tests": [], "manual": [], "error": f"{type(exc).__name__}: {exc}"}
     otter_max = float(result.get("max_score") or 0)

@@ -30,7 +30,7 @@ from pathlib import Path
 from grader import wire
 
 HERE = Path(__file__).resolve().parent
-RUNNER_FILES = ("child.py", "loader.py", "guard.py", "rules.py", "wire.py", "landlock.py")
+RUNNER_FILES = ("child.py", "loader.py", "guard.py", "rules.py", "wire.py", "landlock.py", "seccomp_filter.py")
 
 
 @dataclass
@@ -255,6 +255,7 @@ class Child:
         self._event_tail = b""
         self.leftover_events: list[tuple[str, str]] = []  # read while closing
         self.landlock_abi = 0
+        self.seccomp = False
         self.user = sandbox_user()
 
     # -- lifecycle
@@ -302,6 +303,7 @@ class Child:
         os.set_blocking(self.to_child, False)
         ready = self._receive(self.limits.start_seconds if timeout is None else timeout, "starting Python")
         self.landlock_abi = int(ready.get("landlock", 0) or 0)
+        self.seccomp = ready.get("seccomp") is True
 
     def close(self) -> None:
         if self.proc is None:
