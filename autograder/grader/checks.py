@@ -89,24 +89,24 @@ def seeded_rng(seed: int, check_id: str) -> np.random.Generator:
 class Context:
     """Passed to every check: randomness, the call into the child, and the verdict helpers."""
 
-    def __init__(self, check: Check, rng: np.random.Generator, send: Callable[[dict, float | None], Reply]):
+    def __init__(self, check: Check, rng: np.random.Generator, send: Callable[[dict, float | None], Reply],
+                 delays: dict | None = None):
         self.check = check
         self.public = check.public
         self.rng = rng
         self._send = send
+        self.delays = dict(delays or {})  # seconds each function benchmark_table times sleeps per call
 
     # -- inputs
     def randn(self, *shape, dtype=np.float64) -> np.ndarray:
         return self.rng.standard_normal(shape).astype(dtype)
 
     # -- calls
-    def call(self, func: str, *args, probes=(), torch=False, upstream=None, noncontiguous=(), timeout=None, delays=None,
-             **kwargs) -> Reply:
+    def call(self, func: str, *args, probes=(), torch=False, upstream=None, noncontiguous=(), timeout=None, **kwargs) -> Reply:
         """Run the student's ``func(*args, **kwargs)`` in the child.
 
         ``noncontiguous``: indices of array arguments the child should receive as non-contiguous
         views (same values). ``torch``: arrays arrive as tensors (``wire.TensorValue`` for grads).
-        ``delays``: ``{prerequisite: seconds}`` that the grader's stand-ins sleep (benchmark_table).
         """
         sent_args = []
         for i, a in enumerate(args):
@@ -125,8 +125,6 @@ class Context:
         }
         if upstream is not None:
             message["upstream"] = wire.encode(upstream)
-        if delays:
-            message["delays"] = dict(delays)
         reply = self._send(message, timeout)
         if reply.error is None:
             reply.changed = changed_arguments(func, sent_args, reply.probes.get("arg_digests"))

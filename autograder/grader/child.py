@@ -33,7 +33,8 @@ class Session:
         self.trusted_files = {os.path.join(self.package_dir, f"{m}.py") for m in msg["trusted"]}
         self.package = StudentPackage(self.package_dir, {k: list(v) for k, v in msg["module_functions"].items()},
                                       build_standins(msg.get("standins") or {}), float(msg.get("import_seconds") or 10),
-                                      msg.get("known_broken") or {})
+                                      msg.get("known_broken") or {},
+                                      {k: float(v) for k, v in ((msg.get("standins") or {}).get("delays") or {}).items()}, delayed)
 
     def error(self, exc: BaseException) -> dict:
         return error_info(exc, self.package_dir)
@@ -43,32 +44,23 @@ class Session:
 
 
 def build_standins(spec: dict) -> dict:
-    """The grader's stand-ins for the prerequisites, from the source the parent sent.
-
-    ``spec``: ``{"source": text, "names": [...], "delays": {name: seconds}}``; a delay makes the
-    stand-in sleep that long first (benchmark_table is checked against run times the grader sets).
-    """
+    """The grader's stand-ins for the prerequisites, from the source the parent sent
+    (``spec``: ``{"source": text, "names": [...], "delays": {...}}``)."""
     if not spec.get("names"):
         return {}
     namespace = {"__name__": "grader_standins"}
     exec(compile(spec["source"], "<grader stand-ins>", "exec"), namespace)
-    delays = {k: float(v) for k, v in (spec.get("delays") or {}).items()}
-    out = {}
-    for name in spec["names"]:
-        fn = namespace[name]
-        if name in delays:
-            fn = _delayed(fn, delays[name])
-        out[name] = fn
-    return out
+    return {name: namespace[name] for name in spec["names"]}
 
 
-def _delayed(fn, seconds):
-    def standin(*args, **kwargs):
+def delayed(fn, seconds: float):
+    """``fn`` that first sleeps ``seconds``: benchmark_table is checked against run times the grader sets."""
+    def timed(*args, **kwargs):
         time.sleep(seconds)
         return fn(*args, **kwargs)
 
-    standin.__name__ = fn.__name__
-    return standin
+    timed.__name__ = getattr(fn, "__name__", "timed")
+    return timed
 
 
 # ---------------------------------------------------------------- run-time rules

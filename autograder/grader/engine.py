@@ -19,7 +19,7 @@ from grader.interface import (EXTRA_CREDIT, MAX_TOTAL, MODULE_FUNCTIONS, NUMPY_O
                               QUESTION_IDS, TRUSTED_MODULES, functions_of, modules_of)
 from grader.rules import FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 from grader.sandbox import Child, ChildFailure, Limits, Scratch, read_paths, sandbox_user
-from grader.standins import standin_source
+from grader.standins import TIMED_BY, benchmark_delays, standin_source
 from grader.submission import Submission, extract_zip, locate, stage_package, student_name
 from grader.trusted import trusted_files
 
@@ -97,6 +97,7 @@ class QuestionRunner:
                  deadline: float, known_broken: dict):
         self.question, self.scratch, self.limits, self.oracle, self.seed = question, scratch, limits, oracle, seed
         self.deadline, self.known_broken = deadline, known_broken
+        self.delays = benchmark_delays(seed)
         self.children: dict[tuple, Child] = {}
         self.broken: dict[tuple, str] = {}  # a failure that a fresh child would repeat (import hang, start failure)
         self.import_errors: dict[tuple, dict] = {}
@@ -110,14 +111,14 @@ class QuestionRunner:
 
     def _key(self, message: dict) -> tuple:
         names = PREREQUISITES[message["func"]] if self.oracle else ()
-        delays = tuple(sorted((message.pop("delays", None) or {}).items()))
-        return names, delays
+        timed = TIMED_BY.get(message["func"], ())
+        return names, tuple((f, self.delays[f]) for f in timed)
 
     def _setup_message(self, key: tuple) -> dict:
         names, delays = key
         modules = modules_of(self.question)
         numpy_only = bool(set(modules) & set(NUMPY_ONLY_MODULES)) and not set(modules) - set(NUMPY_ONLY_MODULES)
-        standins = {"source": standin_source(names), "names": list(names), "delays": dict(delays)} if names else {}
+        standins = {"source": standin_source(names) if names else "", "names": list(names), "delays": dict(delays)}
         return {
             "op": "setup",
             "seed": self.seed,
@@ -343,7 +344,7 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
             record["feedback"] = "not run: forbidden shortcut (see below)"
         else:
             t0 = time.monotonic()
-            ctx = Context(c, seeded_rng(seed, c.id), runner.send)
+            ctx = Context(c, seeded_rng(seed, c.id), runner.send, delays=runner.delays)
             try:
                 c.fn(ctx)
                 record["passed"] = True

@@ -54,10 +54,12 @@ class StudentPackage:
     """
 
     def __init__(self, package_dir: str, module_functions: dict[str, list[str]], substitutes: dict,
-                 import_seconds: float = 10.0, known_broken: dict[str, dict] | None = None):
+                 import_seconds: float = 10.0, known_broken: dict[str, dict] | None = None,
+                 delays: dict[str, float] | None = None, make_delayed=None):
         self.package_dir = package_dir
         self.module_functions = module_functions
         self.substitutes = substitutes
+        self.delays, self.make_delayed = dict(delays or {}), make_delayed  # function -> seconds each call first sleeps
         self.import_seconds = import_seconds
         self.known_broken = dict(known_broken or {})  # module -> error seen by an earlier child
         self.run_init = True
@@ -142,8 +144,11 @@ class StudentPackage:
             value = module.__dict__.get(fn)
             if callable(value):
                 self.own[(name, fn)] = value
-            if fn in self.substitutes:
-                setattr(module, fn, self.substitutes[fn])
+            replacement = self.substitutes.get(fn, value if callable(value) else None)
+            if replacement is not None and fn in self.delays:
+                replacement = self.make_delayed(replacement, self.delays[fn])
+            if fn in self.substitutes or fn in self.delays and replacement is not None:
+                setattr(module, fn, replacement)
 
 
 class _StudentModuleLoader(importlib.machinery.SourceFileLoader):

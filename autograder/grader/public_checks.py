@@ -263,7 +263,7 @@ def _(ctx):
 
 @check("benchmark", "benchmark_table reports the time its calls really take", public=True)
 def _(ctx):
-    check_benchmark_timing(ctx, {"conv2d_naive": 0.06, "im2col_loop": 0.03, "conv2d": 0.012})
+    check_benchmark_timing(ctx)
 
 
 # ---------------------------------------------------------------- winograd

@@ -48,3 +48,18 @@ def standin_source(functions: list[str] | tuple[str, ...]) -> str:
         todo += [n for n in defs[name][1] if n in defs and n not in needed]
     body = [defs[name][0] for name in defs if name in needed]  # oracle.py's order
     return "\n".join(imports) + "\n\n\n" + "\n\n\n".join(body) + "\n"
+
+
+TIMED_BY = {"benchmark_table": ("conv2d_naive", "im2col_loop", "conv2d")}
+"""Functions checked against run times the grader sets: while they are graded, each function
+they time sleeps a known time per call (stand-in or the student's own, in ``make check``)."""
+
+
+def benchmark_delays(seed: int) -> dict[str, float]:
+    """Per-call sleeps for the functions benchmark_table times, drawn from the seed (so a table of
+    invented numbers cannot know them), far enough apart that the rows are ordered."""
+    import numpy as np
+
+    rng = np.random.default_rng([seed, 20261130])
+    low, high = np.array([0.05, 0.02, 0.004]), np.array([0.08, 0.035, 0.01])
+    return {name: round(float(v), 4) for name, v in zip(TIMED_BY["benchmark_table"], rng.uniform(low, high))}
