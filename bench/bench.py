@@ -71,8 +71,6 @@ QUICK_SHAPES = [
     ("small", (2, 8, 16, 16), (8, 8, 3, 3), 1, 1),
 ]
 NAIVE_MAX_MACS = 2_000_000  # above this the naive loop is timed on a reduced shape
-JSON_KEYS = ("environment", "quick", "repeats", "warmup", "speedup_definition", "shapes", "skipped")
-ROW_KEYS = ("name", "backend", "seconds", "gflops", "speedup", "timed_x_shape", "timed_macs", "note")
 SPEEDUP_DEFINITION = (
     "speedup = row GFLOP/s / naive GFLOP/s (GFLOP/s = 2 * MACs / median seconds / 1e9, each row with the "
     "MACs of the shape it was timed on); equal to naive seconds / row seconds when both ran the same shape"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from make_samples import header as snippet_header
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "conv_gemm"
 STARTER = ROOT / "assignments" / "conv_gemm"
@@ -18,12 +20,7 @@ TESTS = Path(__file__).resolve().parent
 
 
 def header(path: Path) -> dict:
-    meta = {}
-    for line in path.read_text().splitlines():
-        if not line.startswith("# ") or ":" not in line:
-            break
-        key, _, value = line[2:].partition(":")
-        meta[key.strip()] = value.strip()
+    meta = snippet_header(path)
     meta["doc"] = next((l[2:] for l in path.read_text().splitlines() if l.startswith("# ") and ":" not in l.split()[1]), "")
     return meta
 

@@ -17,8 +17,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "autograder" / "samples"
-sys.path.insert(0, str(ROOT / "tests"))
-from corpus import SOLUTIONS, STARTER, header  # noqa: E402
+SOLUTIONS = ROOT / "solutions" / "conv_gemm"
+STARTER = ROOT / "assignments" / "conv_gemm"
+
+
+def header(snippet: Path) -> dict:
+    """The ``# key: value`` lines a corpus snippet starts with (tests/corpus.py documents them)."""
+    meta = {}
+    for line in snippet.read_text().splitlines():
+        if not line.startswith("# ") or ":" not in line:
+            break
+        key, _, value = line[2:].partition(":")
+        meta[key.strip()] = value.strip()
+    return meta
 
 MUTANTS = ROOT / "tests" / "mutants"
 

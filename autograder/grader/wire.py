@@ -34,7 +34,6 @@ class TensorValue:
 
     array: np.ndarray
     requires_grad: bool
-    has_grad_fn: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,6 @@ def encode(value, _depth: int = 0):
         return {
             "__tensor__": _encode_array(tensor.contiguous().numpy()),
             "requires_grad": bool(value.requires_grad),
-            "has_grad_fn": value.grad_fn is not None,
         }
     return {"__unsupported__": _type_name(value)}
 
@@ -125,7 +123,7 @@ def decode(data, *, tensors_as=None):
         array = _decode_array(data["__tensor__"])
         if tensors_as is not None:
             return tensors_as(array, bool(data.get("requires_grad")))
-        return TensorValue(array, bool(data.get("requires_grad")), bool(data.get("has_grad_fn")))
+        return TensorValue(array, bool(data.get("requires_grad")))
     if "__callable__" in data:
         return CallableSpec(str(data["__callable__"]), dict(data.get("params") or {}))
     if "__unsupported__" in data:
