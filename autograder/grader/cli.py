@@ -50,16 +50,25 @@ def cmd_grade(args) -> int:
 
 
 def cmd_check(args) -> int:
+    """Public checks on one package, as a student runs them (``make check`` in the release: ``check .``).
+
+    ``package`` is the package folder itself, or a folder holding it as ``conv_gemm/`` (the
+    release root, next to .venv/ and grader/, which are then never searched).
+    """
+    from grader import landlock
     from grader.engine import grade_submission
+    from grader.interface import QUESTION_IDS
     from grader.results import feedback_table
 
     if not args.package.is_dir():
         print(f"error: {args.package} is not a folder", file=sys.stderr)
         return 2
-    from grader.interface import QUESTION_IDS
-
+    package = args.package / "conv_gemm" if (args.package / "conv_gemm").is_dir() else args.package
+    reason = landlock.unavailable_reason()
+    if reason:
+        print(f"note: {reason}, so your code runs without file confinement (time and memory limits still apply).")
     code_questions = [q for q in QUESTION_IDS if q != "notebook"]
-    result = grade_submission(args.package, seed=args.seed, include_hidden=False, oracle=False,
+    result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
                               student=args.package.resolve().name, questions=code_questions)
     print(feedback_table(result))
     print("\nThese are the public checks only: the autograder also runs hidden checks, grades each question on its own,")
