@@ -325,10 +325,33 @@ def test_release_make_check_on_the_starter_as_a_student(artifacts, student_user,
     assert_landlock_notice(out, forced_off=False)
 
 
+PRYING = """
+
+# ---- appended by tests/test_dist.py: reads the release's own files if it can, and then sabotages itself
+_seen = []
+for _path in {paths!r}:
+    try:
+        with open(_path) as _f:
+            _seen.append(_f.read(10))
+    except OSError:
+        pass
+if _seen:
+    def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, groups=1):
+        raise RuntimeError("read %d files outside the package" % len(_seen))
+"""
+
+
 @pytest.mark.slow
 def test_release_make_check_on_the_reference_as_a_student(artifacts, student_user, release_parent):
+    """Full marks; where Landlock works, also while backward.py tries to read the release's own files."""
+    from grader import landlock
+
     release = unzip_release(artifacts[2], release_parent / "reference", student_user)
     put_package(release, SOLUTIONS, student_user)
+    if landlock.unavailable_reason() is None:
+        backward = release / "conv_gemm" / "backward.py"
+        secrets = [str(release / "README.md"), str(release / "grader" / "public_checks.py"), str(release / "conv_gemm" / "cost.py")]
+        backward.write_text(backward.read_text() + PRYING.format(paths=secrets))
     out = make_check(release, student_user)
     assert_full_public_score(out)
     assert_landlock_notice(out, forced_off=False)
