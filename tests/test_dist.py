@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -300,6 +301,7 @@ def test_release_read_paths_cover_the_venv_and_never_the_release_root(artifacts,
     assert proc.returncode == 0, proc.stderr[-2000:]
     paths, torch_file, numpy_file = json.loads(proc.stdout)
     root, grader = os.path.realpath(release), os.path.realpath(release / "grader")
+    home = pwd.getpwnam(student_user).pw_dir if student_user else os.path.expanduser("~")
 
     def inside(path, folder):
         return path == folder or path.startswith(folder.rstrip("/") + "/")
@@ -307,7 +309,7 @@ def test_release_read_paths_cover_the_venv_and_never_the_release_root(artifacts,
     for p in paths:
         assert not inside(root, p), f"{p} holds the release root"
         assert not inside(p, grader), f"{p} is inside the release's grader/"
-        assert p != "/" and not inside(os.path.expanduser("~"), p)
+        assert p != "/" and not inside(home, p), f"{p} holds the student's home {home}"
     for needed in (torch_file, numpy_file, os.path.realpath(release / ".venv" / "lib")):
         assert any(inside(os.path.realpath(needed), p) for p in paths), f"{needed} is not readable by the child"
 

@@ -131,13 +131,13 @@ def read_paths() -> list[str]:
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         paths.add(sysconfig.get_paths().get(key, ""))
-    paths.update(child_sys_path())
+    paths.update(_child_sys_path())
     paths.update(SYSTEM_READ_PATHS)
     real = {os.path.realpath(p) for p in paths if p and os.path.isabs(p) and os.path.exists(p)}
     return sorted(p for p in real if not _inside_grader(p) and not _holds_home(p))
 
 
-def child_sys_path() -> list[str]:
+def _child_sys_path() -> list[str]:
     """``sys.path`` of ``sys.executable -E -s`` (probed once); the parent's own, less its additions, if that fails."""
     global _CHILD_SYS_PATH
     if _CHILD_SYS_PATH is None:
