@@ -60,10 +60,15 @@ def cmd_grade(args) -> int:
 
 
 def cmd_check(args) -> int:
-    """The public checks on the student's package, printed as the same Markdown report Gradescope shows."""
+    """The public checks on the student's package, printed as the same Markdown report Gradescope shows.
+
+    ``package`` is the package folder itself, or a folder holding it as ``conv_gemm/`` (the
+    release root, next to .venv/ and grader/, which are then never searched).
+    """
     from rich.console import Console
     from rich.markdown import Markdown
 
+    from grader import landlock
     from grader.engine import grade_submission
     from grader.interface import QUESTION_IDS
     from grader.results import render_markdown
@@ -71,9 +76,13 @@ def cmd_check(args) -> int:
     if not args.package.is_dir():
         print(f"error: {args.package} is not a folder", file=sys.stderr)
         return 2
+    package = args.package / "conv_gemm" if (args.package / "conv_gemm").is_dir() else args.package
+    reason = landlock.unavailable_reason()
+    if reason:
+        print(f"note: {reason}, so your code runs without file confinement (time and memory limits still apply).")
     code_questions = [q for q in QUESTION_IDS if q != "notebook"]
     os.environ["GRADER_OWN_CODE"] = "1"  # a student checking their own code may be root on their own machine
-    result = grade_submission(args.package, seed=args.seed, include_hidden=False, oracle=False,
+    result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
                               student=args.package.resolve().name, questions=code_questions)
     console = Console(width=None if sys.stdout.isatty() else 120)
     console.print(Markdown(render_markdown(result, published=False)))

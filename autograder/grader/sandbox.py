@@ -15,11 +15,13 @@ Confinement of the child, strongest first where the machine allows it:
 from __future__ import annotations
 
 import errno
+import json
 import os
 import pwd
 import select
 import shutil
 import signal
+import site
 import subprocess
 import sys
 import sysconfig
@@ -102,20 +104,75 @@ class Scratch:
             os.chown(self.work, self.owner_uid, -1)
 
 
+SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc", "/proc", "/sys/devices/system/cpu",
+                     "/dev/urandom", "/dev/zero")
+_CHILD_SYS_PATH: list[str] | None = None
+
+
 def read_paths() -> list[str]:
-    """What the child may read: the interpreter, its libraries, system files, its own /proc."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    """What a child may read under Landlock, as real paths.
+
+    - every entry of ``sys.path`` as the child's interpreter sees it (run with the child's own
+      flags, ``-E -s``): the stdlib, lib-dynload, site-packages wherever they live and every
+      folder a ``.pth`` file adds;
+    - the interpreter's prefixes and the folder of the real executable;
+    - the system folders shared libraries and torch read (/usr, /lib, /etc, /proc, ...).
+
+    Dropped from all of these: the grader's own folder, anything inside it and anything that
+    holds it (so never the repository's autograder/ nor a student release's root, whose grader/
+    sits next to the student's files), the filesystem root, and any folder holding the user's
+    home. The package and runner folders are added by the caller.
+    """
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         paths.add(sysconfig.get_paths().get(key, ""))
-    paths.update(["/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc", "/proc", "/sys/devices/system/cpu", "/dev/urandom", "/dev/zero"])
-    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
-    return sorted({os.path.realpath(p) for p in paths if p and os.path.exists(p) and not _inside_grader(p)})
+    paths.update(_child_sys_path())
+    paths.update(SYSTEM_READ_PATHS)
+    real = {os.path.realpath(p) for p in paths if p and os.path.isabs(p) and os.path.exists(p)}
+    return sorted(p for p in real if not _inside_grader(p) and not _holds_home(p))
+
+
+def _child_sys_path() -> list[str]:
+    """``sys.path`` of ``sys.executable -E -s`` (probed once); the parent's own, less its additions, if that fails."""
+    global _CHILD_SYS_PATH
+    if _CHILD_SYS_PATH is None:
+        try:
+            probe = subprocess.run([sys.executable, "-E", "-s", "-c", "import json, sys; print(json.dumps(sys.path))"],
+                                   stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, cwd="/")
+            _CHILD_SYS_PATH = [p for p in json.loads(probe.stdout) if p] if probe.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError, ValueError):
+            _CHILD_SYS_PATH = None
+        if _CHILD_SYS_PATH is None:
+            added = set(os.environ.get("PYTHONPATH", "").split(os.pathsep)) | {site.getusersitepackages()}
+            _CHILD_SYS_PATH = [p for p in sys.path if p and p not in added]
+    return list(_CHILD_SYS_PATH)
 
 
 def _inside_grader(path: str) -> bool:
-    """Never whitelist the grader's own folder (it holds the hidden checks)."""
-    real, grader = os.path.realpath(path), str(HERE.parent)
-    return real == grader or real.startswith(grader + os.sep)
+    """True for the grader's folder (it holds the hidden checks), anything inside it, and anything holding it."""
+    return _related(os.path.realpath(path), os.path.realpath(HERE))
+
+
+def _holds_home(path: str) -> bool:
+    """True for ``/`` and for any folder that holds (or is) the user's home folder."""
+    real = os.path.realpath(path)
+    if real == os.path.realpath(os.sep):
+        return True
+    homes = {os.path.expanduser("~")}
+    try:
+        homes.add(pwd.getpwuid(os.geteuid()).pw_dir)
+    except KeyError:
+        pass
+    return any(h and h != os.sep and _contains(real, os.path.realpath(h)) for h in homes)
+
+
+def _contains(outer: str, inner: str) -> bool:
+    """``inner`` is ``outer`` or lies under it (both real paths)."""
+    return inner == outer or inner.startswith(outer.rstrip(os.sep) + os.sep)
+
+
+def _related(a: str, b: str) -> bool:
+    return _contains(a, b) or _contains(b, a)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -285,6 +342,7 @@ class Child:
             # CUDA reserves far more address space than it uses: with a GPU the limit is on data, not address space
             "GRADER_RLIMITS": f"{self.limits.memory_bytes},{self.limits.cpu_seconds},{self.limits.file_bytes},{int(bool(cuda_devices()))}",
             "GRADER_DEMOTE": f"{self.user[0]}:{self.user[1]}" if self.user else "",
+            "GRADER_NO_LANDLOCK": os.environ.get("GRADER_NO_LANDLOCK", ""),  # landlock.py reads it in the child
         }
         try:
             self.proc = subprocess.Popen(
