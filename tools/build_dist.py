@@ -20,17 +20,15 @@ STARTER = ROOT / "assignments" / "conv_gemm"
 TRUSTED = ("_args.py", "canonical.py")
 
 # The public side of the grader: what `make check` needs and nothing that reveals answers.
-PUBLIC_GRADER = (
-    "__init__.py", "__main__.py", "cli.py", "engine.py", "checks.py", "common.py", "public_checks.py",
-    "interface.py", "sandbox.py", "child.py", "wire.py", "landlock.py", "submission.py", "static.py",
-    "results.py", "trusted.py",
-)
-INSTRUCTOR_ONLY = ("hidden_checks.py", "oracle.py", "notebook.py", "gradebook.py", "identity.py")
+INSTRUCTOR_ONLY = ("hidden_checks.py", "oracle.py", "gradebook.py", "notebook*.py")
+"""What reveals answers or grades a class: never in the student release (globs)."""
+PUBLIC_GRADER = tuple(sorted(p.name for p in GRADER.glob("*.py") if not any(p.match(g) for g in INSTRUCTOR_ONLY)))
+"""Every other grader module: what `make check` needs, the child's runtime included."""
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # reproducible archives
 
 
 def grader_files(public_only: bool) -> dict[str, Path]:
-    names = PUBLIC_GRADER if public_only else PUBLIC_GRADER + INSTRUCTOR_ONLY
+    names = PUBLIC_GRADER if public_only else tuple(sorted(p.name for p in GRADER.glob("*.py")))
     files = {f"grader/{n}": GRADER / n for n in names if (GRADER / n).is_file()}
     files.update({f"grader/trusted/{n}": STARTER / n for n in TRUSTED})
     return files

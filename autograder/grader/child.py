@@ -107,7 +107,13 @@ def counting_array(emit):
                     emit("mult", _einsum_multiplies(plain[0], plain[1:]))
                 else:
                     emit("mult", int(np.prod([np.size(a) for a in arrays[:2]])))
-            return super().__array_function__(func, types, args, kwargs)
+            result = super().__array_function__(func, types, args, kwargs)
+            # data-derived values stay tracked through einsum, stack, pad, ... (not only ufuncs)
+            if type(result) is np.ndarray:
+                return result.view(CountingArray)
+            if type(result) in (tuple, list):
+                return type(result)(r.view(CountingArray) if type(r) is np.ndarray else r for r in result)
+            return result
 
     return CountingArray
 

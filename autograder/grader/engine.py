@@ -126,7 +126,8 @@ class QuestionRunner:
             "module_functions": MODULE_FUNCTIONS,
             "trusted": list(TRUSTED_MODULES),
             "numpy_only": numpy_only,
-            "preload": [] if numpy_only else TORCH_PRELOAD,
+            "preload": TORCH_PRELOAD if any(TORCH_FUNCTIONS.get(f) and self._key(dict(func=f)) == key
+                                            for f in functions_of(self.question)) else [],
             "standins": standins,
             "modules": modules,
             "import_seconds": min(10.0, self.limits.start_seconds / 3),
@@ -244,7 +245,10 @@ class QuestionRunner:
 
 
 TORCH_PRELOAD = ["torch", "torch.nn.functional", "torch.utils._python_dispatch"]
-"""Imported by a torch question's child before the student's code (not charged to the first call)."""
+"""Imported (and warmed up) before the student's code by a child that serves a function below."""
+TORCH_FUNCTIONS = {"conv2d_unfold": True, "benchmark_table": True}
+"""Functions whose checks run torch in the child at once (benchmark_channels_last only with CUDA:
+its check allows for the import)."""
 OUT_OF_TIME = "ran out of time: this question's share of the grading budget is spent"
 
 
