@@ -110,6 +110,7 @@ def test_mutants_cover_every_graded_question():
 def test_correct_alternative_gets_full_marks(graded, snippet):
     result = graded["results"][snippet.stem]
     assert scores(result) == pytest.approx(scores(graded["results"]["complete"]))
+    assert not any(e.get("flags") for e in result["questions"].values())
 
 
 @pytest.mark.parametrize("snippet", corpus("hostile"), ids=lambda p: p.stem)
@@ -131,6 +132,19 @@ def test_hostile_code_is_contained(graded, snippet):
         assert any(meta["feedback"].lower() in t.lower() for t in texts), texts[:5]
     data = json.loads((graded["out"] / snippet.stem / "results.json").read_text())
     assert data["score"] == pytest.approx(result["total"])
+    flags = [f for e in result["questions"].values() for f in e.get("flags", [])]
+    if meta.get("flagged") == "yes":
+        assert flags and set(data["extra_data"]["flags"]) <= loses, flags
+        with open(graded["out"] / "grades.csv") as f:
+            row = next(r for r in csv.DictReader(f) if r["student"] == snippet.stem)
+        assert row["flags"], "tampering must reach the gradebook's flags column"
+    else:
+        assert not flags, f"honest or merely broken code was flagged: {flags}"
+
+
+def test_no_process_of_a_submission_is_left_after_grading(graded):
+    leftovers = subprocess.run(["pgrep", "-f", "sleep 313|conv-gemm-grade-"], capture_output=True, text=True).stdout.split()
+    assert not leftovers, subprocess.run(["ps", "-o", "pid,user,args", "-p", ",".join(leftovers)], capture_output=True, text=True).stdout
 
 
 def test_nothing_outside_the_scratch_space_changed(graded):

@@ -55,6 +55,14 @@ FORBIDDEN_EVENTS = {
 TAMPER_EVENTS = set(guard.EVENTS) | guard.FRAME_ATTRIBUTES
 
 
+def tamper_reason(event: str) -> str:
+    if event.startswith(("socket", "subprocess", "os.", "pty", "signal")):
+        return "graded code may not start processes, send signals or open sockets"
+    if event in ("sys.settrace", "sys.setprofile", "module_state"):
+        return "it switches off or rewires the grader's measurements"
+    return "it reaches the grader's own state"
+
+
 class CallEvents:
     """A child's typed events for one call, read from its event pipe and checked against the vocabulary."""
 
@@ -75,8 +83,7 @@ class CallEvents:
             elif kind == "mult" and detail.isdigit():
                 self.multiplications += int(detail)
             elif kind == "tamper" and detail in TAMPER_EVENTS:
-                self.tamper.append(f"your code tried {detail}, which the grader refuses while it grades (it reaches the "
-                                   "grader's own state or switches off its measurements)")
+                self.tamper.append(f"your code tried {detail}, which the grader refuses while it grades ({tamper_reason(detail)})")
             else:
                 self.tamper.append("the grader's event pipe received text it did not write (tampering with the grader?)")
         self.forbidden = list(dict.fromkeys(self.forbidden))

@@ -1,5 +1,6 @@
 # module: conv2d
 # loses: conv2d, exercises, variants
+# flagged: yes
 # Hunts for the grader's own conv2d in its process (__main__, the garbage collector, the frames
 # above it, the grader's files on disk) and returns its answer; if it finds nothing it returns
 # zeros, so any credit above zero on conv2d would prove it found one.

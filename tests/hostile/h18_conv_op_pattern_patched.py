@@ -1,5 +1,6 @@
 # module: conv2d_torch
 # loses: unfold
+# flagged: yes
 # Switches the grader's convolution-op detector off (rebinding its pattern in every grader module
 # it can find), then calls F.conv2d through getattr.
 import re as _re

@@ -1,5 +1,6 @@
 # module: winograd
 # loses: winograd
+# flagged: yes
 # Does the direct 36 multiplications per tile, then tries every way to make the grader's counter say 16.
 import gc as _gc
 

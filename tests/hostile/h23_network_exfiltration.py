@@ -1,5 +1,6 @@
 # module: conv2d
 # loses: conv2d, exercises, variants
+# flagged: yes
 # Sends every input it sees out over UDP, TCP and a Unix socket (and keeps computing right answers).
 import socket as _socket
 
