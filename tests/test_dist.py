@@ -172,7 +172,7 @@ def test_run_autograder_writes_valid_json_when_the_grader_itself_breaks(artifact
 # this project's site-packages, and .venv/.installed stamped newer than requirements.txt so the
 # release Makefile reuses it instead of pip-installing requirements.txt from PyPI (minutes, and the
 # network). The grader then sees what a real build gives: an interpreter in the release's own
-# .venv, with its packages reached through a .pth file, which sandbox.read_paths must find.
+# .venv, with its packages reached through a .pth file, which access.read_paths must find.
 PACKAGES = Path(__file__).resolve().parent / "packages"
 CODE_QUESTIONS = ("cost", "im2col", "strided", "conv2d", "unfold", "backward", "exercises", "variants", "layout", "benchmark", "winograd")
 NOTICE = "without file confinement"
@@ -294,8 +294,8 @@ def assert_landlock_notice(out: str, forced_off: bool) -> None:
 def test_release_read_paths_cover_the_venv_and_never_the_release_root(artifacts, student_user, release_parent):
     """What a child may read in the release: its .venv's packages (through the .pth), never the release root or grader/."""
     release = unzip_release(artifacts[2], release_parent / "paths", student_user)
-    code = ("import json, site; from grader import sandbox; "
-            "print(json.dumps([sandbox.read_paths(), __import__('torch').__file__, __import__('numpy').__file__]))")
+    code = ("import json, site; from grader import access; "
+            "print(json.dumps([access.read_paths(), __import__('torch').__file__, __import__('numpy').__file__]))")
     proc = subprocess.run(as_user(student_user, [str(release / ".venv" / "bin" / "python"), "-c", code]), cwd=release,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."}, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]

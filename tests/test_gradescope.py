@@ -336,7 +336,7 @@ def run_in_default_container(zip_path: Path, root: Path, submission: Path, metad
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_correct_submission_under_default_limits(autograder_zip, tmp_path):
-    sub = build(tmp_path / "complete" / "conv_gemm")
+    build(tmp_path / "complete" / "conv_gemm")
     shutil.copyfile(ROOT / "autograder" / "notebook" / "solved.ipynb", tmp_path / "complete" / "conv_gemm.ipynb")
     meta = {"assignment": {"id": 4242}, "users": [{"id": 31, "name": "Ada", "email": "ada@example.com"}]}
     data, figures = run_in_default_container(autograder_zip, tmp_path / "root_complete", tmp_path / "complete", meta)

@@ -25,7 +25,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "autograder"))
 sys.path.insert(0, str(ROOT / "tests" / "hostile_notebooks"))
 import build as hostile  # noqa: E402
-from grader import landlock, sandbox  # noqa: E402
+from grader import access, landlock  # noqa: E402
 from grader.notebook import grade_notebook  # noqa: E402
 
 HERE_HOSTILE = ROOT / "tests" / "hostile_notebooks"
@@ -58,10 +58,10 @@ def _leftover_sleepers() -> list[int]:
 
 def _unconfinable(case: str) -> str | None:
     """Why this machine cannot stop ``case`` (then it is skipped, saying so), or None."""
-    files = landlock.abi_version() > 0 or sandbox.sandbox_user() is not None
+    files = landlock.abi_version() > 0 or access.sandbox_user() is not None
     if case in ("n04_write_logs_and_results", "n05_read_the_tests", "n06_environment") and not files:
         return "no file confinement here (no Landlock, no unprivileged user)"
-    if case == "n08_signals_and_ptrace" and landlock.abi_version() < 6 and sandbox.sandbox_user() is None:
+    if case == "n08_signals_and_ptrace" and landlock.abi_version() < 6 and access.sandbox_user() is None:
         return "signals are scoped by Landlock ABI 6 or a different user; neither here"
     return None
 

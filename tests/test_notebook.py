@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "autograder" / "grader"))  # the runner's flat imp
 import make_notebook  # noqa: E402
 import notebook_runner  # noqa: E402
 import notebook_source  # noqa: E402
-from grader import sandbox  # noqa: E402
+from grader import access  # noqa: E402
 from grader.notebook import grade_notebook, readable_assets  # noqa: E402
 from grader.notebook_judge import answer_names, read_test  # noqa: E402
 from grader.notebook_process import valid_value  # noqa: E402
@@ -347,6 +347,6 @@ def test_lying_answers_fool_otter_in_the_students_process_but_not_the_judge():
 
 def test_read_paths_that_expose_the_tests_are_refused(tmp_path):
     assert readable_assets(["/usr", str(ASSETS.parent)], ASSETS) == [str(ASSETS.parent)]
-    assert readable_assets(sandbox.read_paths(), ASSETS) == []
-    result = grade_notebook(SOLVED_NB, read_paths=[*sandbox.read_paths(), str(ROOT)])
+    assert readable_assets(access.read_paths(), ASSETS) == []
+    result = grade_notebook(SOLVED_NB, read_paths=[*access.read_paths(), str(ROOT)])
     assert result["score"] == 0 and "tests would be readable" in result["error"]

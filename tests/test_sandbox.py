@@ -12,13 +12,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
 from corpus import ROOT, build, corpus
 from grader import wire
-from grader.sandbox import become_subreaper, reap_orphans
+from grader.reaper import become_subreaper, reap_orphans
 
 HOSTILE = {p.stem: p for p in corpus("hostile")}
 

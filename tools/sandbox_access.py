@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "autograder"))
-from grader.sandbox import SandboxUnavailable, sandbox_user  # noqa: E402
+from grader.access import SandboxUnavailable, sandbox_user  # noqa: E402
 
 
 def closed_ancestors(paths) -> list[Path]:

@@ -41,7 +41,7 @@ def main(argv=None) -> int:
 def cmd_grade(args) -> int:
     from grader.gradebook import grade_folder, summary_table
 
-    from grader.sandbox import SandboxUnavailable, sandbox_user
+    from grader.access import SandboxUnavailable, sandbox_user
 
     if not args.submissions.is_dir():
         print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)

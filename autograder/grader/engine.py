@@ -18,7 +18,8 @@ from grader.common import ForbiddenUse
 from grader.interface import (EXTRA_CREDIT, MAX_TOTAL, MODULE_FUNCTIONS, NUMPY_ONLY_MODULES, POINTS, PREREQUISITES,
                               QUESTION_IDS, TRUSTED_MODULES, functions_of, modules_of)
 from grader.rules import FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
-from grader.sandbox import Child, ChildFailure, Limits, Scratch, read_paths, sandbox_user
+from grader.access import read_paths, sandbox_user
+from grader.sandbox import Child, ChildFailure, Limits, Scratch
 from grader.standins import TIMED_BY, benchmark_delays, standin_source
 from grader.submission import Submission, extract_zip, locate, stage_package, student_name
 from grader.trusted import trusted_files

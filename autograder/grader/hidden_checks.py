@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import Reply, check, torch_conv2d
+from grader.checks import check, torch_conv2d
 from grader.common import (OTHER_QUESTION_NOTE, check_backward, check_bias, check_benchmark_timing, check_forward, check_im2col,
                            check_unfold, check_windows, symmetric_input)
 

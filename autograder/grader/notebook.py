@@ -46,7 +46,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: python autograder/grader/notebook.py NOTEBOOK [PACKAGE_DIR]
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grader import sandbox
+from grader import access
 from grader.notebook_file import NotebookProblem, code_cells, manual_answers, read_notebook, sanitize
 from grader.notebook_judge import answer_names, read_test
 from grader.notebook_process import NotebookLimits, run_notebook
@@ -226,7 +226,7 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
             files); when None, ``conv_gemm/`` beside the notebook, if there is one.
         assets_dir: the grading material (default ``autograder/notebook``, ``notebook/`` in the zip).
         read_paths: what the student's process may read besides its own folder (default
-            ``grader.sandbox.read_paths()``); none may contain the grading material.
+            ``grader.access.read_paths()``); none may contain the grading material.
 
     Returns:
         ``{"score", "max_score", "tests": [{"name", "score", "max_score", "output", "visibility"}],
@@ -254,13 +254,13 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
 
         answers = manual_answers(nb, questions)
         cells = code_cells(nb)
-        paths = list(read_paths) if read_paths is not None else sandbox.read_paths()
+        paths = list(read_paths) if read_paths is not None else access.read_paths()
         exposed = readable_assets(paths, assets["root"])
         if exposed:
             return _result(questions, [], f"grader configuration error: the notebook's tests would be readable "
                                           f"through {exposed[0]}; not run")
         judge = start_judge(list(assets["tests"].values()))
-        user = sandbox.sandbox_user()
+        user = access.sandbox_user()
         base = Path(workdir) if workdir is not None else None
         if base is not None:
             base.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import wire
-from grader.checks import Reply, check, torch_conv2d
+from grader.checks import check, torch_conv2d
 from grader.common import (call_text, check_backward, check_bias, check_benchmark_timing, check_forward, check_im2col,
                            check_unfold, check_windows, method_check)
 from grader.trusted import canonical
