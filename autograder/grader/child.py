@@ -312,7 +312,8 @@ def autograd_probe(result, args, kwargs, msg, recorder):
 
 
 def warm_up_torch() -> None:
-    """Pay torch's lazy first-use imports (dispatch modes, unfold, autograd) here, not in a timed call."""
+    """Pay torch's lazy first-use imports (dispatch modes, unfold, autograd) once, in the template
+    (template.py), not in a timed call."""
     import torch
     import torch.nn.functional as F
 
@@ -324,12 +325,6 @@ def warm_up_torch() -> None:
 
 
 def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
-    import importlib
-
-    for name in msg.get("preload") or []:  # torch and what the probes use, before any student code
-        importlib.import_module(name)
-    if "torch" in sys.modules:
-        warm_up_torch()
     session = Session(msg, events)
     session.watch = Watch(events, session.student_file, (sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
                                                          os.path.realpath(sys.base_prefix)))

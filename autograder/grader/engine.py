@@ -19,7 +19,8 @@ from grader.interface import (EXTRA_CREDIT, MAX_TOTAL, MODULE_FUNCTIONS, NUMPY_O
                               QUESTION_IDS, TRUSTED_MODULES, functions_of, modules_of)
 from grader.rules import FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 from grader.access import read_paths, sandbox_user
-from grader.sandbox import Child, ChildFailure, Limits, Scratch
+from grader.reaper import become_subreaper
+from grader.sandbox import Child, ChildFailure, Limits, Scratch, Template
 from grader.standins import TIMED_BY, benchmark_delays, standin_source
 from grader.submission import Submission, extract_zip, locate, stage_package, student_name
 from grader.trusted import trusted_files
@@ -102,8 +103,9 @@ class QuestionRunner:
     """
 
     def __init__(self, question: str, scratch: Scratch, limits: Limits, oracle: bool, seed: int,
-                 deadline: float, known_broken: dict):
+                 deadline: float, known_broken: dict, template: Template):
         self.question, self.scratch, self.limits, self.oracle, self.seed = question, scratch, limits, oracle, seed
+        self.template = template
         self.deadline, self.known_broken = deadline, known_broken
         self.delays = benchmark_delays(seed)
         self.children: dict[tuple, Child] = {}
@@ -134,8 +136,6 @@ class QuestionRunner:
             "module_functions": MODULE_FUNCTIONS,
             "trusted": list(TRUSTED_MODULES),
             "numpy_only": numpy_only,
-            "preload": TORCH_PRELOAD if any(TORCH_FUNCTIONS.get(f) and self._key(dict(func=f)) == key
-                                            for f in functions_of(self.question)) else [],
             "standins": standins,
             "modules": modules,
             "import_seconds": min(10.0, self.limits.start_seconds / 3),
@@ -183,7 +183,7 @@ class QuestionRunner:
         if self._remaining() <= 0:
             raise ChildFailure("timeout", OUT_OF_TIME)
         self.scratch.reset_work()
-        child = Child(self.scratch, self.limits)
+        child = Child(self.scratch, self.limits, self.template)
         try:
             child.start(min(self.limits.start_seconds, self._remaining()))
             message = dict(self._setup_message(key), run_init=run_init)
@@ -252,11 +252,6 @@ class QuestionRunner:
         self.children = {}
 
 
-TORCH_PRELOAD = ["torch", "torch.nn.functional", "torch.utils._python_dispatch"]
-"""Imported (and warmed up) before the student's code by a child that serves a function below."""
-TORCH_FUNCTIONS = {"conv2d_unfold": True, "benchmark_table": True}
-"""Functions whose checks run torch in the child at once (benchmark_channels_last only with CUDA:
-its check allows for the import)."""
 OUT_OF_TIME = "ran out of time: this question's share of the grading budget is spent"
 
 
@@ -273,6 +268,8 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
     os.chmod(root, 0o755)
     user = sandbox_user()
     scratch = Scratch(root / "scratch", owner_uid=user[0] if user else None)
+    template = Template(scratch, limits)  # started at the first child; forks every child of this submission
+    become_subreaper()  # what a child starts and leaves behind is adopted here, and killed
     problems = []
     try:
         scratch.prepare()
@@ -302,7 +299,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
                 results[q] = grade_notebook_question(sub, scratch, limits, deadline)
                 continue
             results[q], abi = grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle,
-                                             cuda, static_hits, deadline, known_broken)
+                                             cuda, static_hits, deadline, known_broken, template)
             landlock, seccomp = max(landlock, abi[0]), seccomp or abi[1]
         total = round(sum(r["score"] for r in results.values()), 4)
         return {
@@ -317,6 +314,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             "seconds": round(time.monotonic() - started, 3),
         }
     finally:
+        template.close()
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -334,7 +332,7 @@ def environment(landlock: int, seccomp: bool, user, cuda: bool) -> dict:
     }
 
 
-def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken) -> tuple[dict, tuple[int, bool]]:
+def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken, template) -> tuple[dict, tuple[int, bool]]:
     points = POINTS[q]
     entry = {"score": 0.0, "max_score": points, "extra_credit": q in EXTRA_CREDIT, "checks": [], "forbidden": [], "problems": [],
              "flags": []}
@@ -344,7 +342,7 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
             if function is None or function in fns:
                 entry["forbidden"].append(message)
     missing = [m for m in modules_of(q) if not sub.has_module(m)]
-    runner = None if entry["forbidden"] or missing else QuestionRunner(q, scratch, limits, oracle, seed, deadline, known_broken)
+    runner = None if entry["forbidden"] or missing else QuestionRunner(q, scratch, limits, oracle, seed, deadline, known_broken, template)
     active_weight = sum(c.weight for c in question_checks if not _skipped(c, cuda))
     for c in question_checks:
         record = {"name": c.name, "public": c.public, "weight": c.weight, "passed": False, "skipped": False, "feedback": "", "seconds": 0.0}

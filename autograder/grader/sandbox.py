@@ -15,10 +15,12 @@ Confinement of the child, strongest first where the machine allows it:
 from __future__ import annotations
 
 import errno
+import json
 import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,7 +32,7 @@ from grader.access import cuda_devices, read_paths, sandbox_user
 from grader.reaper import LIVE, reap_orphans
 
 HERE = Path(__file__).resolve().parent
-RUNNER_FILES = ("child.py", "loader.py", "guard.py", "rules.py", "wire.py", "landlock.py", "seccomp_filter.py")
+RUNNER_FILES = ("template.py", "child.py", "loader.py", "guard.py", "rules.py", "wire.py", "landlock.py", "seccomp_filter.py")
 
 
 @dataclass
@@ -102,59 +104,160 @@ class Scratch:
             os.chown(self.work, self.owner_uid, -1)
 
 
-class Child:
-    """A confined Python process running child.py for one question."""
+def child_environment(scratch: Scratch, limits: Limits) -> dict:
+    """The whole environment of the template and its children: nothing of the grader's own."""
+    user = sandbox_user()
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(scratch.work),
+        "TMPDIR": str(scratch.work),
+        "LANG": "C.UTF-8",
+        "GRADER_CHILD": "1",  # marks their orphans for reap_orphans
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",
+        "OMP_NUM_THREADS": "1",  # also keeps the template single-threaded, so forking it is safe
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "GRADER_READ_PATHS": os.pathsep.join(read_paths() + [str(scratch.runner), str(scratch.package)]),
+        "GRADER_WRITE_PATHS": os.pathsep.join([str(scratch.work), "/dev/null"] + cuda_devices()),
+        # applied by each child to itself before it reads any student file; with a GPU the memory
+        # limit is on data, not address space (CUDA reserves far more than it uses)
+        "GRADER_RLIMITS": f"{limits.memory_bytes},{limits.cpu_seconds},{limits.file_bytes},{int(bool(cuda_devices()))}",
+        "GRADER_DEMOTE": f"{user[0]}:{user[1]}" if user else "",
+        "GRADER_NO_LANDLOCK": os.environ.get("GRADER_NO_LANDLOCK", ""),  # landlock.py reads it in the child
+    }
+
+
+class Template:
+    """The process that has imported NumPy and torch once and forks each child (template.py).
+
+    One per submission; it runs no student code and holds none of the grader's secrets (it has
+    the children's environment). A child is a fresh fork of it, so nothing passes between
+    children, and each confines itself from scratch.
+    """
 
     def __init__(self, scratch: Scratch, limits: Limits):
+        self.scratch, self.limits = scratch, limits
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self._buffer = b""
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        env = dict(child_environment(self.scratch, self.limits), GRADER_TEMPLATE_FD=str(theirs.fileno()),
+                   GRADER_TEMPLATE_TORCH="1")
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-E", "-s", "-B", str(self.scratch.runner / "template.py")],
+                                         cwd=self.scratch.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True)
+        finally:
+            theirs.close()
+        LIVE.add(self.proc.pid)  # never an orphan to reap
+        self.sock = ours
+        self._read(max(self.limits.start_seconds, 60.0))
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _read(self, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
+                raise ChildFailure("crash", "the grader's template process did not answer")
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ChildFailure("crash", "the grader's template process stopped")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def _ask(self, request: dict, fds=()) -> dict:
+        if not self.alive:
+            self.close()
+            self.start()
+        try:
+            socket.send_fds(self.sock, [json.dumps(request).encode() + b"\n"], list(fds))
+        except OSError:
+            raise ChildFailure("crash", "the grader's template process stopped") from None
+        return self._read(30.0)
+
+    def fork(self, fds: tuple[int, int, int]) -> int:
+        return int(self._ask({"op": "fork", "work": str(self.scratch.work)}, fds)["pid"])
+
+    def status(self, pid: int):
+        if not self.alive:
+            return -signal.SIGKILL  # with the template gone its children are gone too (killed below)
+        return self._ask({"op": "status", "pid": pid}).get("status")
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.proc.wait()
+            LIVE.discard(self.proc.pid)
+            self.proc = None
+            reap_orphans()  # children it had left, now ours
+
+
+class ForkedProcess:
+    """A child forked by the template, with the part of Popen's interface Child uses."""
+
+    def __init__(self, template: Template, pid: int):
+        self.template, self.pid, self.returncode = template, pid, None
+
+    def poll(self):
+        if self.returncode is None:
+            try:
+                self.returncode = self.template.status(self.pid)
+            except ChildFailure:
+                self.returncode = -signal.SIGKILL
+        return self.returncode
+
+    def wait(self, timeout: float | None = None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("child", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+
+class Child:
+    """A confined Python process running child.py for one question (forked by the template)."""
+
+    def __init__(self, scratch: Scratch, limits: Limits, template: Template):
         self.scratch = scratch
         self.limits = limits
-        self.proc: subprocess.Popen | None = None
+        self.template = template
+        self.proc: ForkedProcess | None = None
         self.reader = wire.MessageReader()
         self._event_tail = b""
         self.leftover_events: list[tuple[str, str]] = []  # read while closing
         self.landlock_abi = 0
         self.seccomp = False
-        self.user = sandbox_user()
 
     # -- lifecycle
     def start(self, timeout: float | None = None) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         events_r, events_w = os.pipe()
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(self.scratch.work),
-            "TMPDIR": str(self.scratch.work),
-            "LANG": "C.UTF-8",
-            "GRADER_CHILD": "1",  # marks its orphans for reap_orphans
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "MPLBACKEND": "Agg",
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "GRADER_IN_FD": str(to_child_r),
-            "GRADER_OUT_FD": str(from_child_w),
-            "GRADER_EVENT_FD": str(events_w),
-            "GRADER_READ_PATHS": os.pathsep.join(read_paths() + [str(self.scratch.runner), str(self.scratch.package)]),
-            "GRADER_WRITE_PATHS": os.pathsep.join([str(self.scratch.work), "/dev/null"] + cuda_devices()),
-            # applied by child.py to itself before it reads any student file (no preexec_fn:
-            # Python code between fork and exec is unsafe once torch's threads exist here)
-            # CUDA reserves far more address space than it uses: with a GPU the limit is on data, not address space
-            "GRADER_RLIMITS": f"{self.limits.memory_bytes},{self.limits.cpu_seconds},{self.limits.file_bytes},{int(bool(cuda_devices()))}",
-            "GRADER_DEMOTE": f"{self.user[0]}:{self.user[1]}" if self.user else "",
-            "GRADER_NO_LANDLOCK": os.environ.get("GRADER_NO_LANDLOCK", ""),  # landlock.py reads it in the child
-        }
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-E", "-s", "-B", str(self.scratch.runner / "child.py")],
-                cwd=self.scratch.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, pass_fds=(to_child_r, from_child_w, events_w), start_new_session=True,
-            )
+            self.proc = ForkedProcess(self.template, self.template.fork((to_child_r, from_child_w, events_w)))
+        except BaseException:
+            for fd in (to_child_w, from_child_r, events_r):
+                os.close(fd)
+            raise
         finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
-            os.close(events_w)
+            for fd in (to_child_r, from_child_w, events_w):
+                os.close(fd)
         LIVE.add(self.proc.pid)
         self.to_child, self.from_child, self.events_fd = to_child_w, from_child_r, events_r
         os.set_blocking(self.from_child, False)

@@ -1,0 +1,106 @@
+"""The template: imports Python, NumPy and torch once per submission, then forks each child.
+
+Runs in the sandbox folder beside child.py, started by sandbox.Template with the children's
+scrubbed environment, as the grader's user, and runs no student code. It stays
+single-threaded (one BLAS/OpenMP thread: nothing to lose in a fork), so a forked child starts
+with everything imported and torch warmed up, then confines itself from scratch exactly as a
+freshly started child would (rlimits, user, Landlock, seccomp: child.main). Nothing of one
+child reaches another: each is a fresh copy of this pristine process.
+
+Protocol on the inherited Unix socket (GRADER_TEMPLATE_FD), one JSON object per message:
+- ``{"op": "fork", "work": dir}`` with the child's three pipe ends attached (SCM_RIGHTS) ->
+  ``{"pid": n}``;
+- ``{"op": "status", "pid": n}`` -> ``{"status": code or null}`` (a negative code is a signal,
+  as subprocess reports it); this process reaps its children as they end.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import sys
+
+import numpy  # noqa: F401 - imported once, here, for every child
+
+import child  # the child's own code, imported before any fork
+
+FD_NAMES = ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD")
+
+
+def warm() -> None:
+    if os.environ.get("GRADER_TEMPLATE_TORCH") == "1":
+        import importlib
+
+        for name in ("torch", "torch.nn.functional", "torch.utils._python_dispatch"):
+            importlib.import_module(name)
+        child.warm_up_torch()
+
+
+def run_child(sock: socket.socket, fds: list[int], work: str) -> None:
+    """In the forked child: its own session, its pipes, the work folder, then child.main()."""
+    try:
+        sock.close()
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for target in (0, 1, 2):
+            os.dup2(devnull, target)
+        os.close(devnull)
+        for name, fd in zip(FD_NAMES, fds):
+            os.environ[name] = str(fd)
+        os.chdir(work)
+        os.environ["HOME"] = os.environ["TMPDIR"] = work
+        child.main()
+    finally:
+        os._exit(0)
+
+
+def _status(code: int) -> int:
+    return -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)
+
+
+def main() -> None:
+    sock = socket.socket(fileno=int(os.environ.pop("GRADER_TEMPLATE_FD")))
+    warm()
+    ended: dict[int, int] = {}
+    sock.sendall(b'{"ready": true}\n')
+    buffer = b""
+    while True:
+        while True:  # reap what has ended
+            try:
+                pid, code = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            ended[pid] = _status(code)
+        if not select.select([sock], [], [], 0.05)[0]:
+            continue
+        data, fds, _, _ = socket.recv_fds(sock, 65536, 3)
+        if not data:
+            return  # the grader closed the socket: grading is over
+        buffer += data
+        line, _, buffer = buffer.partition(b"\n")
+        request = json.loads(line)
+        if request["op"] == "fork":
+            pid = os.fork()
+            if pid == 0:
+                run_child(sock, fds, request["work"])
+            for fd in fds:
+                os.close(fd)
+            reply = {"pid": pid}
+        else:
+            pid = int(request["pid"])
+            if pid not in ended:
+                try:
+                    done, code = os.waitpid(pid, os.WNOHANG)
+                    if done:
+                        ended[pid] = _status(code)
+                except ChildProcessError:
+                    pass
+            reply = {"status": ended.get(pid)}
+        sock.sendall(json.dumps(reply).encode() + b"\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
