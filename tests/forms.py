@@ -157,6 +157,13 @@ def deep_zip(src, dest, depth=1100):
     return target
 
 
+def invalid_utf8_in_a_comment(src, dest):
+    """A byte that is not UTF-8 inside a comment: Python itself imports such a file."""
+    folder = copy_package(src, dest / "conv_gemm")
+    (folder / "winograd.py").write_bytes((folder / "winograd.py").read_bytes() + b"\n# caf\xe9 (latin-1, not UTF-8)\n")
+    return dest
+
+
 def failing_init_tail(src, dest):
     """``__init__.py`` re-exports everything, then raises: only what depends on the failing line breaks."""
     folder = copy_package(src, dest / "conv_gemm")
@@ -183,5 +190,5 @@ def remove_deep(folder: Path) -> None:
 
 FORMS = {f.__name__: f for f in (bom, crlf, cr, declared_coding, non_ascii_identifiers, absolute_imports, package_level_import,
                                  stdlib_named_helpers, numpy_integers, flat_bare_imports, zipped, nested_zip, deep_tree, deep_zip,
-                                 failing_init_tail)}
+                                 invalid_utf8_in_a_comment, failing_init_tail)}
 """Every honest form: each must grade exactly like the plain package."""

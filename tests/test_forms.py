@@ -34,7 +34,8 @@ def graded(tmp_path_factory):
     copy_package(SOLUTIONS, subs / "dup x" / "conv_gemm")  # sanitises to dup_x ...
     copy_package(SOLUTIONS, subs / "dup_x" / "conv_gemm")  # ... like this one
     broken = copy_package(SOLUTIONS, subs / "undecodable" / "conv_gemm")
-    (broken / "winograd.py").write_bytes((broken / "winograd.py").read_bytes() + b"\n# \xff\xfe not UTF-8\n")
+    # in a string literal, unlike in a comment, Python refuses a byte that is not UTF-8
+    (broken / "winograd.py").write_bytes((broken / "winograd.py").read_bytes() + b'\nNOTE = "caf\xe9"\n')
     results = grade_folder(subs, out, seed=11, workers=2, progress=False, limits=LIMITS)
     for deep in ("deep_tree",):
         remove_deep(subs / deep)

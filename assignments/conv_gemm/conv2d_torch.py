@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 
 from ._args import check_conv_shapes, pair
-from .cost import conv_output_size
 
 
 def conv2d_unfold(x, w, b=None, stride=1, padding=0, dilation=1, groups=1) -> torch.Tensor:

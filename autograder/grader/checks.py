@@ -219,6 +219,11 @@ class Context:
             self.fail(f"{what} raised {reply.error.get('type')}; expected {error_type} with a message that says what is wrong")
 
 
+def positive_real(value) -> bool:
+    """A positive finite float, NumPy's floats (np.float64 from np.median, say) included; not a bool."""
+    return isinstance(value, (float, np.floating)) and bool(np.isfinite(value)) and value > 0
+
+
 def changed_arguments(func: str, sent: list, digests) -> list[str]:
     """Names of the array arguments whose values differ after the call (every one, if the child
     sent no fingerprints: the parent cannot vouch for them)."""

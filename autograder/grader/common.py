@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import wire
-from grader.checks import Context, conv_diagnoses, output_size, pair, shape_formula, torch_conv2d
+from grader.checks import Context, conv_diagnoses, output_size, pair, positive_real, shape_formula, torch_conv2d
 
 
 def call_text(fn: str, x, w=None, **kwargs) -> str:
@@ -66,7 +66,8 @@ def check_bias(ctx: Context, n: int, c: int, size: int, co: int) -> None:
     x, w = symmetric_input(ctx, n, c, size, co, c)
     b = ctx.randn(co)
     expected = torch_conv2d(x, w, b)
-    ctx.expect_array(ctx.call("conv2d", x, w, b), expected, call_text("conv2d", x, w, b="b"), dtype=x.dtype,
+    what = call_text("conv2d", x, w, b="b") if ctx.public else "conv2d with a bias"
+    ctx.expect_array(ctx.call("conv2d", x, w, b), expected, what, dtype=x.dtype,
                      diagnoses=[(expected - b[None, :, None, None], "the bias b was not added")],
                      note=OTHER_QUESTION_NOTE)
 
@@ -76,7 +77,7 @@ def check_benchmark_timing(ctx: Context, shape=((1, 2, 10, 10), (3, 2, 3, 3))) -
     and conv2d sleep ``ctx.delays`` seconds per call, so each row's median is known."""
     x_shape, w_shape = shape
     delays = ctx.delays
-    what = f"benchmark_table({x_shape}, {w_shape}, repeats=3)"
+    what = f"benchmark_table({x_shape}, {w_shape}, repeats=3)" if ctx.public else "benchmark_table"
     rows = ctx.value(ctx.call("benchmark_table", x_shape, w_shape, repeats=3, warmup=1, timeout=60), what)
     if type(rows) is not list or not all(type(r) is dict for r in rows):
         ctx.fail(f"{what} must return a list of dicts, one per row")
@@ -84,7 +85,7 @@ def check_benchmark_timing(ctx: Context, shape=((1, 2, 10, 10), (3, 2, 3, 3))) -
     macs = int(np.prod(torch_conv2d(np.zeros(x_shape), np.zeros(w_shape)).shape)) * int(np.prod(w_shape[1:]))
     for name, fn in (("naive", "conv2d_naive"), ("im2col_loop", "im2col_loop"), ("einsum", "conv2d"), ("torch_cpu", None)):
         row = by_name.get(name)
-        if row is None or not all(type(row.get(k)) is float and row[k] > 0 for k in ("seconds", "gflops", "speedup")):
+        if row is None or not all(positive_real(row.get(k)) for k in ("seconds", "gflops", "speedup")):
             ctx.fail(f"{what}: the {name!r} row needs positive float seconds, gflops and speedup")
         if fn is not None and not delays[fn] * 0.98 <= row["seconds"] <= delays[fn] + 0.3:
             ctx.fail(f"{what}: the {name!r} row says {row['seconds']:.4g} s, but every {fn} call it times takes "

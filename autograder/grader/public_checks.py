@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import wire
-from grader.checks import check, torch_conv2d
+from grader.checks import check, positive_real, torch_conv2d
 from grader.common import (call_text, check_backward, check_bias, check_benchmark_timing, check_forward, check_im2col,
                            check_unfold, check_windows, method_check)
 from grader.trusted import canonical
@@ -222,7 +222,7 @@ def _(ctx):
     got = ctx.value(ctx.call("benchmark_channels_last", (8, 64, 32, 32), (64, 64, 3, 3), timeout=120), "benchmark_channels_last")
     if type(got) is not dict or set(got) != {"nchw_seconds", "nhwc_seconds", "speedup"}:
         ctx.fail("benchmark_channels_last must return a dict with nchw_seconds, nhwc_seconds and speedup")
-    if not all(type(v) is float and v > 0 for v in got.values()):
+    if not all(positive_real(v) for v in got.values()):
         ctx.fail("benchmark_channels_last's figures must be positive floats")
 
 
@@ -232,7 +232,7 @@ def _(ctx):
     durations = [0.003, 0.1, 0.003, 0.003, 0.1, 0.003]  # first is the warm-up; median of the rest 0.003, mean 0.042
     reply = ctx.call("time_callable", wire.CallableSpec("sleep_sequence", {"durations": durations}), repeats=5, warmup=1)
     got = ctx.value(reply, "time_callable(fn, repeats=5, warmup=1)")
-    if type(got) is not float:
+    if not isinstance(got, (float, np.floating)):
         ctx.fail(f"time_callable returned {type(got).__name__}; expected a float number of seconds")
     if reply.probes.get("calls") != 6:
         ctx.fail(f"time_callable(fn, repeats=5, warmup=1) called fn {reply.probes.get('calls')} times; expected 1 warm-up + 5 timed = 6")
@@ -255,7 +255,7 @@ def _(ctx):
     for r in rows:
         if set(r) != {"name", "backend", "seconds", "gflops", "speedup"}:
             ctx.fail(f"row {r.get('name')!r} has keys {sorted(r)}; expected name, backend, seconds, gflops, speedup")
-        if not all(type(r[k]) is float and r[k] > 0 for k in ("seconds", "gflops", "speedup")):
+        if not all(positive_real(r[k]) for k in ("seconds", "gflops", "speedup")):
             ctx.fail(f"row {r.get('name')!r}: seconds, gflops and speedup must be positive floats")
     if abs(rows[0]["speedup"] - 1.0) > 1e-9:
         ctx.fail(f"the naive row's speedup is {rows[0]['speedup']}; speed-ups are against naive, so it must be 1.0")
