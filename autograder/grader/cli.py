@@ -91,6 +91,23 @@ def cmd_check(args) -> int:
     return 0
 
 
+def budget_seconds() -> float:
+    """The submission's time budget: CONV_GEMM_BUDGET seconds, default 480 (run_autograder stops at
+    570, Gradescope at 600). A bad value is a ValueError that says so."""
+    from grader.engine import DEFAULT_BUDGET_SECONDS
+
+    text = os.environ.get("CONV_GEMM_BUDGET", "").strip()
+    if not text:
+        return DEFAULT_BUDGET_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"CONV_GEMM_BUDGET must be a number of seconds, got {text!r}") from None
+    if not 10 <= value <= 3600:
+        raise ValueError(f"CONV_GEMM_BUDGET must be between 10 and 3600 seconds, got {value:g}")
+    return value
+
+
 def cmd_gradescope(args) -> int:
     """Always leaves a valid results.json, whatever happens (the parent writes it, last)."""
     from grader.identity import gradescope_identity, read_submission_metadata, seed_for, seed_record
@@ -103,7 +120,7 @@ def cmd_gradescope(args) -> int:
         identity = gradescope_identity(read_submission_metadata(args.root / "submission_metadata.json"), fallback="submission")
         seed = args.seed if args.seed is not None else seed_for(identity)
         print(f"grading the submission of {identity.name} ({identity.source}), seed {seed}", flush=True)  # stdout: instructors only
-        result = grade_submission(args.root / "submission", student="submission", seed=seed)
+        result = grade_submission(args.root / "submission", student="submission", seed=seed, budget_seconds=budget_seconds())
         data = gradescope_json(result, extra=seed_record(identity, seed, overridden=args.seed is not None))
     except BaseException as exc:  # noqa: BLE001 - the grader itself failed; still write valid JSON
         traceback.print_exc()

@@ -1,5 +1,5 @@
 # module: cost
-# loses: cost
+# loses: cost, benchmark (benchmark_table uses the student's own conv2d_macs, not a prerequisite of it)
 # Patches every comparison it can reach in its own process, then returns wrong answers.
 import builtins
 import sys
