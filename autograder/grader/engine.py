@@ -150,7 +150,9 @@ class QuestionRunner:
         if child is not None and child.alive:
             return child
         for other in [k for k in self.children if k != key]:  # one child at a time (memory): forks are cheap
-            self.children.pop(other).close()
+            done = self.children.pop(other)
+            done.close()
+            self._note(CallEvents(done.leftover_events))
         if key in self.broken:
             raise ChildFailure("broken", self.broken[key])
         try:
