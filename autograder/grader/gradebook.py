@@ -85,8 +85,11 @@ def grade_folder(folder: Path, out: Path, *, seed: int | None = None, workers: i
 
 
 def flags_of(result: dict) -> str:
-    """What the instructor should look at: tampering with the grader, per question."""
-    return "; ".join(f"{q}: {flag}" for q, e in result.get("questions", {}).items() for flag in e.get("flags", []))
+    """What the instructor should look at, per question: tampering with the grader, then forbidden shortcuts."""
+    questions = result.get("questions", {})
+    found = [f"{q}: tampering: {flag}" for q, e in questions.items() for flag in e.get("flags", [])]
+    found += [f"{q}: forbidden: {message}" for q, e in questions.items() for message in e.get("forbidden", [])]
+    return "; ".join(found)[:2000]
 
 
 def write_csv(results: list[dict], path: Path) -> None:
