@@ -186,10 +186,14 @@ class _InitLoader(importlib.machinery.SourceFileLoader):
             self.package.import_errors["__init__"] = error_info(exc, self.package.package_dir)
             return
         for statement in tree.body:
+            known = set(self.package.import_errors)
             try:
                 code = compile(ast.Module([statement], type_ignores=[]), self.path, "exec", dont_inherit=True)
                 self.package.run_timed("__init__", lambda: exec(code, module.__dict__))
             except BaseException as exc:  # noqa: BLE001 - costs only what it breaks
+                missing = isinstance(exc, ModuleNotFoundError) and str(exc.name or "").startswith(PACKAGE + ".")
+                if missing or set(self.package.import_errors) - known:
+                    continue  # a missing or broken module: its own questions say so, not every question
                 self.package.import_errors.setdefault("__init__", error_info(exc, self.package.package_dir))
 
 
