@@ -123,3 +123,17 @@ def test_generator_keeps_hints_and_rejects_bad_markers():
     ]:
         with pytest.raises(make_assignments.MarkerError):
             make_assignments.stub_source(bad)
+
+
+def test_readme_points_table_is_the_graders():
+    """The README's points table says what interface.POINTS says (one source of truth)."""
+    import re
+
+    from conftest import ROOT
+    from grader.interface import EXTRA_CREDIT, MAX_TOTAL, POINTS
+
+    text = (ROOT / "README.md").read_text()
+    table = dict(re.findall(r"^\| `(\w+)` \| \+?(\d+) \|", text.split("### Points", 1)[1].split("###", 1)[0], re.M))
+    assert {q: float(p) for q, p in table.items()} == {q: float(p) for q, p in POINTS.items()}
+    assert set(re.findall(r"^\| `(\w+)` \| \+\d+ \|", text, re.M)) == set(EXTRA_CREDIT)
+    assert f"`max_total` is {MAX_TOTAL:g}" in text
