@@ -144,3 +144,32 @@ def test_message_reader_refuses_a_huge_announced_length():
     reader = wire.MessageReader()
     with pytest.raises(ValueError):
         reader.feed(b"\x7f" * 8 + b"garbage")
+
+
+def test_audit_hook_refuses_processes_and_flags_only_the_students_own_request(tmp_path):
+    """A process asked for by the student's code is refused and reported; one a library asks for on
+    its own (matplotlib runs fc-list for fonts) is refused without a report; none starts."""
+    student, library = tmp_path / "student", tmp_path / "library"
+    student.mkdir()
+    library.mkdir()
+    (library / "fontlib.py").write_text("import subprocess\ndef fonts():\n    return subprocess.run(['true'])\n")
+    (student / "bench.py").write_text("import subprocess, fontlib\ndef direct():\n    subprocess.Popen(['true'])\n"
+                                      "def via_library():\n    fontlib.fonts()\n")
+    code = textwrap.dedent(f'''
+        import os, sys
+        sys.path[:0] = [{str(ROOT / "autograder" / "grader")!r}, {str(library)!r}, {str(student)!r}]
+        from guard import EventPipe, Watch
+        r, w = os.pipe()
+        Watch(EventPipe(w), lambda p: p.startswith({str(student)!r}), (sys.prefix,)).install()
+        import bench
+        for f in (bench.direct, bench.via_library):
+            try:
+                f()
+                print(f.__name__, "started")
+            except PermissionError:
+                print(f.__name__, "refused")
+        os.close(w)
+        print(os.read(r, 1000).decode().strip())
+    ''')
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split("\n")
+    assert out[:3] == ["direct refused", "via_library refused", "tamper subprocess.Popen"], out

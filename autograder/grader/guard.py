@@ -58,6 +58,9 @@ class Watch:
         self._install_paths = tuple(p.rstrip(os.sep) + os.sep for p in install_paths if p)
         self._busy = False
         self._snapshot = self._module_state()
+        import sysconfig
+
+        self._stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"]) + os.sep
 
     def install(self) -> None:
         sys.addaudithook(self._hook)
@@ -115,12 +118,26 @@ class Watch:
             if event in ("sys._getframe", "sys._current_frames") and os.path.basename(frame.f_code.co_filename) in PASS_THROUGH:
                 frame = frame.f_back or frame  # inspect.currentframe(), traceback.walk_stack(): whoever called them
             guilty = self._student_file(frame.f_code.co_filename)
+            on_stack = False
             if not guilty and event in WITH_STUDENT_ON_STACK:
-                while frame is not None and not guilty:
-                    guilty = self._student_file(frame.f_code.co_filename)
+                # whose doing: the first frame outside the standard library decides; a library the
+                # student imported (matplotlib asking fc-list for fonts) is refused, not reported
+                first = True
+                while frame is not None and not on_stack:
+                    filename = frame.f_code.co_filename
+                    if self._student_file(filename):
+                        on_stack, guilty = True, first
+                    elif not self._standard(filename):
+                        first = False
                     frame = frame.f_back
         finally:
             self._busy = False
         if guilty:
             self._events.emit("tamper", event if event != "object.__getattr__" else args[1])
             raise PermissionError(f"{event} is not available to code being graded (reported to the instructor)")
+        if on_stack:
+            raise PermissionError(f"{event} is not available to code being graded")
+
+    def _standard(self, filename: str) -> bool:
+        """The standard library (and the frozen import machinery): code that only relays a request."""
+        return filename.startswith("<frozen") or filename.startswith(self._stdlib)
