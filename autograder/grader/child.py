@@ -16,10 +16,17 @@ import sys
 import time
 
 import numpy as np
-
 import wire
 from guard import EventPipe, Watch
 from loader import StudentPackage, error_info
+from probes import (
+    CallTracer,
+    Nothing,
+    autograd_graph,
+    counting_array,
+    op_recorder,
+    shifted_view,
+)
 from rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 
 
@@ -77,56 +84,6 @@ def guard_numpy(session: Session):
 
 
 # ---------------------------------------------------------------- probes
-_MULTIPLY, _MATMUL = np.multiply, np.matmul  # taken before any student code can rebind them
-_COUNTED_FUNCTIONS = (np.einsum, np.dot, np.tensordot, np.inner, np.outer, np.kron)
-
-
-def counting_array(emit):
-    """An ndarray subclass that tracks data-derived values and reports every multiplication
-    between two of them as a ``mult N`` event (the Winograd count; nothing kept here to overwrite)."""
-
-    class CountingArray(np.ndarray):
-        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-            tracked = [isinstance(a, CountingArray) for a in inputs]
-            raw = [np.asarray(a) if isinstance(a, CountingArray) else a for a in inputs]
-            result = getattr(ufunc, method)(*raw, **kwargs)
-            if method == "__call__" and sum(tracked) >= 2:
-                if ufunc is _MULTIPLY:
-                    emit("mult", int(np.size(result)))
-                elif ufunc is _MATMUL:
-                    emit("mult", int(np.size(result)) * int(np.shape(raw[0])[-1]))
-            if any(tracked) and isinstance(result, np.ndarray):
-                return result.view(CountingArray)
-            return result
-
-        def __array_function__(self, func, types, args, kwargs):
-            arrays = [a for a in args if isinstance(a, np.ndarray)]
-            if func in _COUNTED_FUNCTIONS and sum(isinstance(a, CountingArray) for a in arrays) >= 2:
-                plain = [np.asarray(a) if isinstance(a, CountingArray) else a for a in args]
-                if func is np.einsum and isinstance(plain[0], str):
-                    emit("mult", _einsum_multiplies(plain[0], plain[1:]))
-                else:
-                    emit("mult", int(np.prod([np.size(a) for a in arrays[:2]])))
-            result = super().__array_function__(func, types, args, kwargs)
-            # data-derived values stay tracked through einsum, stack, pad, ... (not only ufuncs)
-            if type(result) is np.ndarray:
-                return result.view(CountingArray)
-            if type(result) in (tuple, list):
-                return type(result)(r.view(CountingArray) if type(r) is np.ndarray else r for r in result)
-            return result
-
-    return CountingArray
-
-
-def _einsum_multiplies(subscripts, operands):
-    inputs = subscripts.replace(" ", "").split("->")[0].split(",")
-    sizes = {}
-    for letters, op in zip(inputs, operands):
-        for letter, size in zip(letters, np.shape(op)):
-            sizes[letter] = size
-    return int(np.prod(list(sizes.values()))) * max(len(inputs) - 1, 1)
-
-
 def build_callable(spec: wire.CallableSpec, record: dict):
     if spec.kind == "sleep_sequence":
         durations = [float(d) for d in spec.params["durations"]]
@@ -146,57 +103,6 @@ def to_tensor(array, requires_grad):
 
     t = torch.from_numpy(array)
     return t.requires_grad_(True) if requires_grad else t
-
-
-def op_recorder(emit, kind: str, pattern=None):
-    """A TorchDispatchMode that reports each aten op run inside it (those matching ``pattern``) as an event."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class Recorder(TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            name = str(getattr(func, "__name__", func))
-            if pattern is None or pattern.search(name):
-                emit(kind, str(func)[:80].replace(" ", "_"))
-            return func(*args, **(kwargs or {}))
-
-    return Recorder()
-
-
-class CallTracer:
-    """During one call: Python line events in the student's own files (the method measure), and,
-    in a NumPy task, any Python frame of a forbidden package (scipy.signal.convolve2d, ...)."""
-
-    def __init__(self, session: Session, count_lines: bool):
-        self.session, self.count_lines = session, count_lines
-        self.lines = 0
-        self.forbidden: set[str] = set()
-
-    def __enter__(self):
-        self._active = self.count_lines or self.session.numpy_only  # tracing costs: only when it measures something
-        if self._active:
-            self._previous = sys.gettrace()
-            sys.settrace(self._on_call)
-        return self
-
-    def __exit__(self, *exc):
-        if self._active:
-            sys.settrace(self._previous)  # (student code cannot replace the tracer: the audit hook refuses sys.settrace)
-        return False
-
-    def _on_call(self, frame, event, arg):
-        if self.session.numpy_only:
-            top = str(frame.f_globals.get("__name__", "")).split(".")[0]
-            if top in FORBIDDEN_PACKAGES and top not in self.forbidden:
-                self.forbidden.add(top)
-                self.session.emit("call", top)
-        if self.count_lines and self.session.student_file(frame.f_code.co_filename):
-            return self._on_line
-        return None
-
-    def _on_line(self, frame, event, arg):
-        if event == "line":
-            self.lines += 1
-        return self._on_line
 
 
 def _as_array(value):
@@ -227,7 +133,7 @@ def handle_call(msg, session: Session):
     tracer = CallTracer(session, "line_events" in probes)
     start = time.perf_counter()
     try:
-        with (conv_ops or _Nothing()), (torch_ops or _Nothing()), tracer:
+        with (conv_ops or Nothing()), (torch_ops or Nothing()), tracer:
             result = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - SystemExit from student code is a failed call, not an exit
         note_imports(session, before)
@@ -255,39 +161,6 @@ def handle_call(msg, session: Session):
     return {"ok": True, "result": wire.encode(result), "probes": probe_out, "seconds": seconds}
 
 
-def shifted_view(result: np.ndarray, x: np.ndarray):
-    """The result's values after adding 1 to every element of x in place: a view of x moves with
-    it, a copy does not. The parent compares; nothing here judges (and ndarray's own methods,
-    which student code cannot rebind, do the work)."""
-    saved = x.copy()
-    x.__iadd__(1)
-    try:
-        return wire.encode(result.copy())
-    finally:
-        x.__setitem__(Ellipsis, saved)
-
-
-def autograd_graph(result) -> list[str]:
-    """The names of the autograd nodes behind a tensor (ConvolutionBackward0 betrays F.conv2d)."""
-    names, todo, seen = set(), [getattr(result, "grad_fn", None)], 0
-    while todo and seen < 5000:
-        node = todo.pop()
-        if node is None:
-            continue
-        seen += 1
-        names.add(type(node).__name__[:60])
-        todo += [n for n, _ in getattr(node, "next_functions", ())]
-    return sorted(names)
-
-
-class _Nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
 def note_imports(session: Session, before: set) -> None:
     """A forbidden package imported during a NumPy task's call."""
     if session.numpy_only:
@@ -304,7 +177,7 @@ def autograd_probe(result, args, kwargs, msg, recorder):
     leaves = [a for a in list(args) + list(kwargs.values()) if isinstance(a, torch.Tensor) and a.requires_grad]
     upstream = wire.decode(msg["upstream"], tensors_as=to_tensor)
     try:
-        with (recorder or _Nothing()):
+        with (recorder or Nothing()):
             grads = torch.autograd.grad(result, leaves, upstream, allow_unused=True)
     except BaseException as exc:  # noqa: BLE001
         return {"error": f"backward raised {type(exc).__name__}: {str(exc)[:300]}"}

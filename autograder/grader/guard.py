@@ -32,7 +32,7 @@ PASS_THROUGH = {"inspect.py", "traceback.py"}
 EVENTS = sorted(FROM_STUDENT_CODE | WITH_STUDENT_ON_STACK | {"object.__getattr__", "module_state"})
 
 
-RUNTIME_MODULES = ("__main__", "child", "guard", "loader", "wire", "rules", "landlock", "grader_standins")
+RUNTIME_MODULES = ("__main__", "child", "probes", "guard", "loader", "wire", "rules", "landlock", "grader_standins")
 """The child's own modules: their classes and globals are the grader's state."""
 
 

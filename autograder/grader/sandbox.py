@@ -32,7 +32,7 @@ from grader.access import cuda_devices, read_paths, sandbox_user
 from grader.reaper import LIVE, reap_orphans
 
 HERE = Path(__file__).resolve().parent
-RUNNER_FILES = ("template.py", "child.py", "loader.py", "guard.py", "rules.py", "wire.py", "landlock.py", "seccomp_filter.py")
+RUNNER_FILES = ("template.py", "child.py", "loader.py", "probes.py", "guard.py", "rules.py", "wire.py", "landlock.py", "seccomp_filter.py")
 
 
 @dataclass

@@ -1,0 +1,149 @@
+"""The child's probes: what only the student's process can observe, reported as events.
+
+Runs inside the child (copied beside child.py). Multiplications of data by weights (an ndarray
+subclass), aten ops (a TorchDispatchMode), Python line events in the student's files and
+frames of forbidden packages (a trace function), the autograd graph behind a tensor, and
+whether windows move with x. Counts and ops go out on the event pipe as they happen.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import wire
+from rules import FORBIDDEN_PACKAGES
+
+_MULTIPLY, _MATMUL = np.multiply, np.matmul  # taken before any student code can rebind them
+_COUNTED_FUNCTIONS = (np.einsum, np.dot, np.tensordot, np.inner, np.outer, np.kron)
+
+
+def counting_array(emit):
+    """An ndarray subclass that tracks data-derived values and reports every multiplication
+    between two of them as a ``mult N`` event (the Winograd count; nothing kept here to overwrite)."""
+
+    class CountingArray(np.ndarray):
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            tracked = [isinstance(a, CountingArray) for a in inputs]
+            raw = [np.asarray(a) if isinstance(a, CountingArray) else a for a in inputs]
+            result = getattr(ufunc, method)(*raw, **kwargs)
+            if method == "__call__" and sum(tracked) >= 2:
+                if ufunc is _MULTIPLY:
+                    emit("mult", int(np.size(result)))
+                elif ufunc is _MATMUL:
+                    emit("mult", int(np.size(result)) * int(np.shape(raw[0])[-1]))
+            if any(tracked) and isinstance(result, np.ndarray):
+                return result.view(CountingArray)
+            return result
+
+        def __array_function__(self, func, types, args, kwargs):
+            arrays = [a for a in args if isinstance(a, np.ndarray)]
+            if func in _COUNTED_FUNCTIONS and sum(isinstance(a, CountingArray) for a in arrays) >= 2:
+                plain = [np.asarray(a) if isinstance(a, CountingArray) else a for a in args]
+                if func is np.einsum and isinstance(plain[0], str):
+                    emit("mult", _einsum_multiplies(plain[0], plain[1:]))
+                else:
+                    emit("mult", int(np.prod([np.size(a) for a in arrays[:2]])))
+            result = super().__array_function__(func, types, args, kwargs)
+            # data-derived values stay tracked through einsum, stack, pad, ... (not only ufuncs)
+            if type(result) is np.ndarray:
+                return result.view(CountingArray)
+            if type(result) in (tuple, list):
+                return type(result)(r.view(CountingArray) if type(r) is np.ndarray else r for r in result)
+            return result
+
+    return CountingArray
+
+
+def _einsum_multiplies(subscripts, operands):
+    inputs = subscripts.replace(" ", "").split("->")[0].split(",")
+    sizes = {}
+    for letters, op in zip(inputs, operands):
+        for letter, size in zip(letters, np.shape(op)):
+            sizes[letter] = size
+    return int(np.prod(list(sizes.values()))) * max(len(inputs) - 1, 1)
+
+
+def op_recorder(emit, kind: str, pattern=None):
+    """A TorchDispatchMode that reports each aten op run inside it (those matching ``pattern``) as an event."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            name = str(getattr(func, "__name__", func))
+            if pattern is None or pattern.search(name):
+                emit(kind, str(func)[:80].replace(" ", "_"))
+            return func(*args, **(kwargs or {}))
+
+    return Recorder()
+
+
+class CallTracer:
+    """During one call: Python line events in the student's own files (the method measure), and,
+    in a NumPy task, any Python frame of a forbidden package (scipy.signal.convolve2d, ...)."""
+
+    def __init__(self, session, count_lines: bool):
+        self.session, self.count_lines = session, count_lines
+        self.lines = 0
+        self.forbidden: set[str] = set()
+
+    def __enter__(self):
+        self._active = self.count_lines or self.session.numpy_only  # tracing costs: only when it measures something
+        if self._active:
+            self._previous = sys.gettrace()
+            sys.settrace(self._on_call)
+        return self
+
+    def __exit__(self, *exc):
+        if self._active:
+            sys.settrace(self._previous)  # (student code cannot replace the tracer: the audit hook refuses sys.settrace)
+        return False
+
+    def _on_call(self, frame, event, arg):
+        if self.session.numpy_only:
+            top = str(frame.f_globals.get("__name__", "")).split(".")[0]
+            if top in FORBIDDEN_PACKAGES and top not in self.forbidden:
+                self.forbidden.add(top)
+                self.session.emit("call", top)
+        if self.count_lines and self.session.student_file(frame.f_code.co_filename):
+            return self._on_line
+        return None
+
+    def _on_line(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+        return self._on_line
+
+
+def shifted_view(result: np.ndarray, x: np.ndarray):
+    """The result's values after adding 1 to every element of x in place: a view of x moves with
+    it, a copy does not. The parent compares; nothing here judges (and ndarray's own methods,
+    which student code cannot rebind, do the work)."""
+    saved = x.copy()
+    x.__iadd__(1)
+    try:
+        return wire.encode(result.copy())
+    finally:
+        x.__setitem__(Ellipsis, saved)
+
+
+def autograd_graph(result) -> list[str]:
+    """The names of the autograd nodes behind a tensor (ConvolutionBackward0 betrays F.conv2d)."""
+    names, todo, seen = set(), [getattr(result, "grad_fn", None)], 0
+    while todo and seen < 5000:
+        node = todo.pop()
+        if node is None:
+            continue
+        seen += 1
+        names.add(type(node).__name__[:60])
+        todo += [n for n, _ in getattr(node, "next_functions", ())]
+    return sorted(names)
+
+
+class Nothing:
+    """A context manager that does nothing (a probe that is off)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
