@@ -18,7 +18,6 @@ import pytest
 
 from corpus import ROOT, SOLUTIONS, build, corpus
 
-sys.path.insert(0, str(ROOT / "autograder"))
 from test_grader import validate_results_json  # noqa: E402
 
 

@@ -23,7 +23,6 @@ import pytest
 
 from corpus import ROOT, build
 
-sys.path.insert(0, str(ROOT / "autograder"))
 from grader import checks  # noqa: E402
 from grader.identity import (derive_seed, gradescope_identity, local_identity, read_submission_metadata,  # noqa: E402
                              seed_for)

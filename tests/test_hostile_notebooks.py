@@ -22,7 +22,6 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "autograder"))
 sys.path.insert(0, str(ROOT / "tests" / "hostile_notebooks"))
 import build as hostile  # noqa: E402
 from grader import access, landlock  # noqa: E402

@@ -18,8 +18,6 @@ import pytest
 
 from conftest import ROOT, SOLUTIONS, STARTER
 
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "autograder"))
 sys.path.insert(0, str(ROOT / "autograder" / "grader"))  # the runner's flat imports (landlock, seccomp_filter)
 import make_notebook  # noqa: E402
 import notebook_runner  # noqa: E402

@@ -10,7 +10,6 @@ import pytest
 
 from conftest import ROOT, SOLUTIONS, STARTER, submodule
 
-sys.path.insert(0, str(ROOT / "tools"))
 import make_assignments  # noqa: E402
 
 MODULES = sorted(p.stem for p in SOLUTIONS.glob("*.py") if p.stem != "__init__")
