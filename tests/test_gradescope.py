@@ -308,7 +308,8 @@ def autograder_zip():
     return ROOT / "dist" / "autograder.zip"
 
 
-def run_in_default_container(zip_path: Path, root: Path, submission: Path, metadata: dict | None = None) -> tuple[dict, dict]:
+def run_in_default_container(zip_path: Path, root: Path, submission: Path, metadata: dict | None = None,
+                             budget: float | None = None) -> tuple[dict, dict]:
     """Gradescope's steps (as tests/test_dist.py) inside the default limits; returns results.json and the figures."""
     source = root / "source"
     with zipfile.ZipFile(zip_path) as zf:
@@ -320,6 +321,8 @@ def run_in_default_container(zip_path: Path, root: Path, submission: Path, metad
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
     venv = Path(sys.prefix)
     env = {"AUTOGRADER_ROOT": str(root), "CONV_GEMM_VENV": str(venv), "PATH": f"{venv / 'bin'}:/usr/bin:/bin"}
+    if budget is not None:
+        env["CONV_GEMM_BUDGET"] = str(budget)
     box = DefaultContainer(f"conv-gemm-test-{os.getpid()}-{root.name}")
     peak_anon, done = [0], threading.Event()
 
@@ -388,10 +391,12 @@ def _all_hanging(dest: Path) -> Path:
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_all_hanging_submission_gets_feedback_before_600_s(autograder_zip, tmp_path):
+    # a 150 s budget keeps this test short; the default (480 s, measured at 326 s for this submission)
+    # nests below run_autograder's 570 s and Gradescope's 600 s: test_budgets_nest_below_gradescopes_limit
     sub = _all_hanging(tmp_path / "hanging")
-    data, figures = run_in_default_container(autograder_zip, tmp_path / "root_hanging", sub)
+    data, figures = run_in_default_container(autograder_zip, tmp_path / "root_hanging", sub, budget=150)
     validate_gradescope_schema(data)
-    assert figures["seconds"] < 600 and data["score"] == 0
+    assert figures["seconds"] < 150 + 60 and data["score"] == 0
     assert "autograder failed" not in data["output"], "the grader's own budget must end grading, not the outer timeout"
     for q in QUESTION_IDS:
         summary = [t for t in data["tests"] if t["number"] == f"{q}.0"]
@@ -422,3 +427,21 @@ def test_make_grade_writes_feedback_md_with_per_student_seeds(tmp_path):
     assert results["alice"]["seed"] != results["bob"]["seed"]
     bob = (tmp_path / "out" / "bob" / "feedback.md").read_text()
     assert "flipped kernel" in bob and "| largest absolute error |" in bob and "*(hidden)*" in bob
+
+
+def test_budgets_nest_below_gradescopes_limit():
+    """The grader's budget, then run_autograder's own timeout, then Gradescope's 600 s default."""
+    from grader.cli import budget_seconds
+    from grader.engine import DEFAULT_BUDGET_SECONDS
+
+    outer = int(re.search(r'LIMIT="\$\{CONV_GEMM_TIMEOUT:-(\d+)\}"', (ROOT / "autograder" / "gradescope" / "run_autograder").read_text()).group(1))
+    assert DEFAULT_BUDGET_SECONDS + 60 <= outer < 600
+    os.environ.pop("CONV_GEMM_BUDGET", None)
+    assert budget_seconds() == DEFAULT_BUDGET_SECONDS
+    for bad in ("soon", "5", "99999"):
+        os.environ["CONV_GEMM_BUDGET"] = bad
+        try:
+            with pytest.raises(ValueError, match="CONV_GEMM_BUDGET"):
+                budget_seconds()
+        finally:
+            os.environ.pop("CONV_GEMM_BUDGET", None)
