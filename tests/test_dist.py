@@ -15,9 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from corpus import ROOT, SOLUTIONS, build, corpus
-
 from test_grader import validate_results_json  # noqa: E402
 
 
@@ -100,8 +98,9 @@ def test_release_make_check_runs_on_the_starter(artifacts, tmp_path):
     assert "0 / 94" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
 
 
-def run_autograder(zip_path: Path, root: Path, submission: Path) -> dict:
-    """Gradescope's steps, in a temporary AUTOGRADER_ROOT; the venv is this one (setup.sh is timed separately)."""
+def autograder_root(zip_path: Path, root: Path, submission: Path) -> tuple[Path, dict]:
+    """Gradescope's layout in a temporary AUTOGRADER_ROOT: the zip in source/, the submission beside it;
+    returns run_autograder's path and its environment (the venv is this one; setup.sh is timed apart)."""
     source = root / "source"
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(source)
@@ -109,8 +108,13 @@ def run_autograder(zip_path: Path, root: Path, submission: Path) -> dict:
         os.chmod(source / name, 0o755)
     shutil.copytree(submission, root / "submission")
     venv = Path(sys.prefix)
-    env = {"AUTOGRADER_ROOT": str(root), "CONV_GEMM_VENV": str(venv), "PATH": f"{venv / 'bin'}:/usr/bin:/bin"}
-    proc = subprocess.run([str(source / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
+    return source / "run_autograder", {"AUTOGRADER_ROOT": str(root), "CONV_GEMM_VENV": str(venv), "PATH": f"{venv / 'bin'}:/usr/bin:/bin"}
+
+
+def run_autograder(zip_path: Path, root: Path, submission: Path) -> dict:
+    """Gradescope's steps, then results.json."""
+    script, env = autograder_root(zip_path, root, submission)
+    proc = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return json.loads((root / "results" / "results.json").read_text())
 

@@ -15,20 +15,35 @@ import subprocess
 import sys
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-
 from corpus import ROOT, build
-
 from grader import checks  # noqa: E402
-from grader.identity import (derive_seed, gradescope_identity, local_identity, read_submission_metadata,  # noqa: E402
-                             seed_for)
-from grader.interface import MAX_TOTAL, MODULE_FUNCTIONS, POINTS, QUESTION_IDS  # noqa: E402
-from grader.results import (CHECK_TEXT_BYTES, RESULTS_MAX_BYTES, check_markdown, dumps, gradescope_json,  # noqa: E402
-                            md_escape, render_markdown)
+from grader.identity import (  # noqa: E402
+    derive_seed,
+    gradescope_identity,
+    local_identity,
+    read_submission_metadata,
+    seed_for,
+)
+from grader.interface import (  # noqa: E402
+    MAX_TOTAL,
+    MODULE_FUNCTIONS,
+    POINTS,
+    QUESTION_IDS,
+)
+from grader.results import (  # noqa: E402
+    CHECK_TEXT_BYTES,
+    RESULTS_MAX_BYTES,
+    check_markdown,
+    dumps,
+    gradescope_json,
+    md_escape,
+    render_markdown,
+)
+from test_dist import autograder_root
 
 FORMATS = {"text", "html", "simple_format", "md", "ansi"}
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
@@ -311,16 +326,9 @@ def autograder_zip():
 def run_in_default_container(zip_path: Path, root: Path, submission: Path, metadata: dict | None = None,
                              budget: float | None = None) -> tuple[dict, dict]:
     """Gradescope's steps (as tests/test_dist.py) inside the default limits; returns results.json and the figures."""
-    source = root / "source"
-    with zipfile.ZipFile(zip_path) as zf:
-        zf.extractall(source)
-    for name in ("run_autograder", "setup.sh"):
-        os.chmod(source / name, 0o755)
-    shutil.copytree(submission, root / "submission")
+    script, env = autograder_root(zip_path, root, submission)
     if metadata is not None:
         (root / "submission_metadata.json").write_text(json.dumps(metadata))
-    venv = Path(sys.prefix)
-    env = {"AUTOGRADER_ROOT": str(root), "CONV_GEMM_VENV": str(venv), "PATH": f"{venv / 'bin'}:/usr/bin:/bin"}
     if budget is not None:
         env["CONV_GEMM_BUDGET"] = str(budget)
     box = DefaultContainer(f"conv-gemm-test-{os.getpid()}-{root.name}")
@@ -338,7 +346,7 @@ def run_in_default_container(zip_path: Path, root: Path, submission: Path, metad
         start = time.monotonic()
         sampler.start()
         try:
-            proc = subprocess.run(box.wrap([str(source / "run_autograder")]), env=env, capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(box.wrap([str(script)]), env=env, capture_output=True, text=True, timeout=600)
         except subprocess.TimeoutExpired:
             pytest.fail("run_autograder did not finish within Gradescope's 600 s")
         finally:
