@@ -28,7 +28,7 @@ from pathlib import Path
 
 from _common import BENCH_SHAPES, ROOT, THREAD_VARS, conv_text, environment, inputs, shape_text, use_reference
 
-GRADER_CHECK_SHAPE = ((8, 64, 32, 32), (64, 64, 3, 3))  # public_checks.py: benchmark_channels_last on CUDA
+GRADER_CHECK_SHAPE = ((8, 64, 32, 32), (64, 64, 3, 3))  # grader/questions/layout.py: benchmark_channels_last on CUDA
 sys.path.insert(0, str(ROOT / "autograder"))
 
 

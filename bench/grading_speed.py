@@ -62,8 +62,8 @@ def measure(row: str, samples: Path) -> dict:
     """Grade what ``row`` names in this process; return its figures (run by ``--measure ROW``)."""
     sys.path.insert(0, str(ROOT / "autograder"))
     from grader.engine import DEFAULT_SEED, grade_submission
-    from grader.gradebook import find_submissions, grade_folder
-    from grader.interface import QUESTION_IDS
+    from grader.instructor.gradebook import find_submissions, grade_folder
+    from grader.questions import QUESTION_IDS
 
     before = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()

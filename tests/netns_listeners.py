@@ -2,9 +2,9 @@
 
 Run only inside a private network namespace (``unshare -n``), where nothing else listens:
 :func:`loopback_up` brings ``lo`` up there. :data:`SENDER` is a file run as a separate Python
-process: ``python netns_listeners.py send UDP_PORT TCP_PORT UNIX_PATH [--confined GRADER_DIR]``;
+process: ``python netns_listeners.py send UDP_PORT TCP_PORT UNIX_PATH [--confined AUTOGRADER_DIR]``;
 with ``--confined`` it installs ``seccomp_filter.deny_sockets()`` first. It prints one JSON line:
-what each attempt did. ``python netns_listeners.py probe TMP GRADER_DIR`` (inside ``unshare -n``)
+what each attempt did. ``python netns_listeners.py probe TMP AUTOGRADER_DIR`` (inside ``unshare -n``)
 runs :func:`probe` and prints its JSON.
 """
 from __future__ import annotations
@@ -131,7 +131,7 @@ if __name__ == "__main__" and sys.argv[1:2] == ["send"]:
     filtered = None
     if "--confined" in sys.argv:
         sys.path.insert(0, sys.argv[sys.argv.index("--confined") + 1])
-        import seccomp_filter
+        from grader.runtime import seccomp_filter
 
         filtered = seccomp_filter.deny_sockets()
     print(json.dumps({"filtered": filtered, **send_all(udp_port, tcp_port, unix_path)}))

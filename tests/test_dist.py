@@ -61,7 +61,7 @@ def assert_no_reference_body(texts: dict[str, str], where: str):
 def test_autograder_zip_layout_and_no_reference(artifacts):
     zip_path, _, _ = artifacts
     texts = archive_texts(zip_path)
-    assert {"setup.sh", "run_autograder", "requirements.txt", "grader/__main__.py", "grader/hidden_checks.py"} <= set(texts)
+    assert {"setup.sh", "run_autograder", "requirements.txt", "grader/__main__.py", "grader/instructor/hidden/backward.py"} <= set(texts)
     with zipfile.ZipFile(zip_path) as zf:
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
@@ -74,8 +74,8 @@ def test_release_has_the_starter_and_public_checks_only(artifacts):
     _, folder, zip_path = artifacts
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     assert "conv_gemm/conv2d.py" in names and "README.md" in names and "Makefile" in names
-    for secret in ("grader/hidden_checks.py", "grader/oracle.py", "grader/notebook.py"):
-        assert secret not in names
+    assert not [n for n in names if n.startswith("grader/instructor")], "the instructor folder never ships"
+    assert {"grader/questions/backward.py", "grader/runtime/child.py"} <= names  # the public folders, whole
     texts = {n: (folder / n).read_text(errors="replace") for n in names}
     assert_no_reference_body(texts, "dist/student")
     assert_no_reference_body(archive_texts(zip_path), "dist/student.zip")
@@ -142,7 +142,7 @@ def test_run_autograder_end_to_end(artifacts, tmp_path):
 
 
 def build_dist_questions():
-    from grader.interface import QUESTION_IDS
+    from grader.questions import QUESTION_IDS
 
     return set(QUESTION_IDS)
 
@@ -285,7 +285,7 @@ def assert_full_public_score(out: str) -> None:
 
 
 def assert_landlock_notice(out: str, forced_off: bool) -> None:
-    from grader import landlock
+    from grader.runtime import landlock
 
     notices = [line for line in out.splitlines() if NOTICE in line]
     expected = 1 if forced_off or landlock.unavailable_reason() else 0
@@ -350,13 +350,13 @@ if _seen:
 @pytest.mark.slow
 def test_release_make_check_on_the_reference_as_a_student(artifacts, student_user, release_parent):
     """Full marks; where Landlock works, also while backward.py tries to read the release's own files."""
-    from grader import landlock
+    from grader.runtime import landlock
 
     release = unzip_release(artifacts[2], release_parent / "reference", student_user)
     put_package(release, SOLUTIONS, student_user)
     if landlock.unavailable_reason() is None:
         backward = release / "conv_gemm" / "backward.py"
-        secrets = [str(release / "README.md"), str(release / "grader" / "public_checks.py"), str(release / "conv_gemm" / "cost.py")]
+        secrets = [str(release / "README.md"), str(release / "grader" / "questions" / "cost.py"), str(release / "conv_gemm" / "cost.py")]
         backward.write_text(backward.read_text() + PRYING.format(paths=secrets))
     out = make_check(release, student_user)
     assert_full_public_score(out)
@@ -366,8 +366,7 @@ def test_release_make_check_on_the_reference_as_a_student(artifacts, student_use
 @pytest.mark.slow
 def test_release_make_check_on_an_independent_package_in_odd_forms_as_a_student(artifacts, student_user, release_parent, tmp_path):
     """BOM, CRLF, latin-1, a non-ASCII name, absolute imports, `from conv_gemm import conv2d`, timeit.py/random.py helpers."""
-    sys.path.insert(0, str(PACKAGES))
-    from odd_forms import write_odd_forms
+    from packages.odd_forms import write_odd_forms
 
     odd = write_odd_forms(PACKAGES / "independent" / "conv_gemm", tmp_path / "odd" / "conv_gemm")
     release = unzip_release(artifacts[2], release_parent / "odd forms", student_user)
@@ -405,19 +404,19 @@ def test_landlock_forced_off_is_honoured_by_the_child_side(tmp_path):
     """GRADER_NO_LANDLOCK=1: abi 0, a reason naming the variable, and restrict() confines nothing."""
     secret = tmp_path / "readable.txt"
     secret.write_text("still readable")
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import landlock; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.runtime import landlock; "
             "abi = landlock.restrict([], []); print(abi, landlock.abi_version(), landlock.unavailable_reason()); "
             "print(open(sys.argv[2]).read())")
     env = {"PATH": "/usr/bin:/bin", "GRADER_NO_LANDLOCK": "1"}
-    proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "autograder" / "grader"), str(secret)],
+    proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "autograder"), str(secret)],
                           env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     first, second = proc.stdout.splitlines()
     assert first.startswith("0 0 ") and "GRADER_NO_LANDLOCK" in first and second == "still readable"
-    from grader import landlock
+    from grader.runtime import landlock
 
     if landlock.abi_version() >= 1:  # and without the variable, the same call denies the read
         del env["GRADER_NO_LANDLOCK"]
-        proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "autograder" / "grader"), str(secret)],
+        proc = subprocess.run([sys.executable, "-c", code, str(ROOT / "autograder"), str(secret)],
                               env=env, capture_output=True, text=True, timeout=60)
         assert proc.returncode != 0 and "PermissionError" in proc.stderr

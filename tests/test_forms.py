@@ -15,8 +15,8 @@ import pytest
 
 from corpus import SOLUTIONS
 from forms import FORMS, copy_package, remove_deep
-from grader.gradebook import grade_folder
-from grader.interface import QUESTION_IDS
+from grader.instructor.gradebook import grade_folder
+from grader.questions import QUESTION_IDS
 from grader.sandbox import Limits
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,8 @@ import pytest
 
 from corpus import ROOT, STARTER, build, corpus, header, questions
 
-from grader.gradebook import grade_folder
-from grader.interface import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
+from grader.instructor.gradebook import grade_folder
+from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
 from grader.sandbox import Limits
 
 TEST_LIMITS = Limits(call_seconds=5, start_seconds=20)
@@ -243,7 +243,7 @@ def test_make_check_on_the_starter_prints_zeros_without_a_traceback():
 
 
 def test_wire_format_round_trip_and_refusals():
-    from grader import wire
+    from grader.runtime import wire
 
     values = [1, 2.5, float("nan"), "s", None, True, (1, 2), [np.arange(6, dtype=np.float32).reshape(2, 3)], {"a": np.float64(3.0)}]
     for v in values:

@@ -28,12 +28,8 @@ from grader.identity import (  # noqa: E402
     read_submission_metadata,
     seed_for,
 )
-from grader.interface import (  # noqa: E402
-    MAX_TOTAL,
-    MODULE_FUNCTIONS,
-    POINTS,
-    QUESTION_IDS,
-)
+from grader.interface import MODULE_FUNCTIONS  # noqa: E402
+from grader.questions import MAX_TOTAL, POINTS, QUESTION_IDS  # noqa: E402
 from grader.results import (  # noqa: E402
     CHECK_TEXT_BYTES,
     RESULTS_MAX_BYTES,
@@ -419,7 +415,7 @@ def test_all_hanging_submission_gets_feedback_before_600_s(autograder_zip, tmp_p
 
 @pytest.mark.slow
 def test_make_grade_writes_feedback_md_with_per_student_seeds(tmp_path):
-    from grader.gradebook import grade_folder
+    from grader.instructor.gradebook import grade_folder
 
     subs = tmp_path / "class"
     build(subs / "alice")

@@ -22,10 +22,10 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "tests" / "hostile_notebooks"))
-import build as hostile  # noqa: E402
-from grader import access, landlock  # noqa: E402
-from grader.notebook import grade_notebook  # noqa: E402
+from grader import access
+from grader.instructor.notebook import grade_notebook
+from grader.runtime import landlock
+from hostile_notebooks import build as hostile
 
 HERE_HOSTILE = ROOT / "tests" / "hostile_notebooks"
 ASSETS = ROOT / "autograder" / "notebook"

@@ -18,14 +18,13 @@ import pytest
 
 from conftest import ROOT, SOLUTIONS, STARTER
 
-sys.path.insert(0, str(ROOT / "autograder" / "grader"))  # the runner's flat imports (landlock, seccomp_filter)
 import make_notebook  # noqa: E402
-import notebook_runner  # noqa: E402
 import notebook_source  # noqa: E402
 from grader import access  # noqa: E402
-from grader.notebook import grade_notebook, readable_assets  # noqa: E402
-from grader.notebook_judge import answer_names, read_test  # noqa: E402
-from grader.notebook_process import valid_value  # noqa: E402
+from grader.instructor.notebook import grade_notebook, readable_assets  # noqa: E402
+from grader.instructor.notebook_judge import answer_names, read_test  # noqa: E402
+from grader.instructor.notebook_process import valid_value  # noqa: E402
+from grader.runtime import notebook_runner  # noqa: E402
 
 HERE_HOSTILE = ROOT / "tests" / "hostile_notebooks"
 STUDENT_NB = ROOT / "assignments" / "conv_gemm.ipynb"

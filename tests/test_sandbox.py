@@ -16,7 +16,7 @@ import time
 import pytest
 
 from corpus import ROOT, build, corpus
-from grader import wire
+from grader.runtime import wire
 from grader.reaper import become_subreaper, reap_orphans
 
 HOSTILE = {p.stem: p for p in corpus("hostile")}
@@ -157,8 +157,8 @@ def test_audit_hook_refuses_processes_and_flags_only_the_students_own_request(tm
                                       "def via_library():\n    fontlib.fonts()\n")
     code = textwrap.dedent(f'''
         import os, sys
-        sys.path[:0] = [{str(ROOT / "autograder" / "grader")!r}, {str(library)!r}, {str(student)!r}]
-        from guard import EventPipe, Watch
+        sys.path[:0] = [{str(ROOT / "autograder")!r}, {str(library)!r}, {str(student)!r}]
+        from grader.runtime.guard import EventPipe, Watch
         r, w = os.pipe()
         Watch(EventPipe(w), lambda p: p.startswith({str(student)!r}), (sys.prefix,)).install()
         import bench

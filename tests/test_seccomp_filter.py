@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT
 
-GRADER = ROOT / "autograder" / "grader"
+AUTOGRADER = ROOT / "autograder"  # on sys.path in the subprocesses: grader.runtime.seccomp_filter
 TESTS = ROOT / "tests"
 
 
@@ -34,7 +34,7 @@ needs_netns = pytest.mark.skipif(_unshare_available() is not None, reason=str(_u
 
 @needs_netns
 def test_confined_process_reaches_no_listener_of_any_kind(tmp_path):
-    proc = subprocess.run(["unshare", "-n", sys.executable, str(TESTS / "netns_listeners.py"), "probe", str(tmp_path), str(GRADER)],
+    proc = subprocess.run(["unshare", "-n", sys.executable, str(TESTS / "netns_listeners.py"), "probe", str(tmp_path), str(AUTOGRADER)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -47,7 +47,7 @@ def test_confined_process_reaches_no_listener_of_any_kind(tmp_path):
 
 
 def test_filter_survives_exec_and_keeps_the_process_group():
-    code = ("import os, socket, subprocess, sys; sys.path.insert(0, sys.argv[1]); import seccomp_filter;"
+    code = ("import os, socket, subprocess, sys; sys.path.insert(0, sys.argv[1]); from grader.runtime import seccomp_filter;"
             "assert seccomp_filter.deny_sockets(keep_process_group=True, freeze_limits=True);"
             "r = subprocess.run([sys.executable, '-c', 'import socket; socket.socket()'], capture_output=True, text=True);"
             "print('child socket:', 'PermissionError' in r.stderr);"
@@ -59,7 +59,7 @@ def test_filter_survives_exec_and_keeps_the_process_group():
             "try: resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE)); err.append('allowed')\n"
             "except (OSError, ValueError): err.append('denied')\n"
             "print('calls:', err)")
-    out = subprocess.run([sys.executable, "-c", code, str(GRADER)], capture_output=True, text=True, timeout=60,
+    out = subprocess.run([sys.executable, "-c", code, str(AUTOGRADER)], capture_output=True, text=True, timeout=60,
                          start_new_session=True)
     assert out.returncode == 0, out.stderr
     assert "child socket: True" in out.stdout

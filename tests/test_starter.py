@@ -129,7 +129,7 @@ def test_readme_points_table_is_the_graders():
     import re
 
     from conftest import ROOT
-    from grader.interface import EXTRA_CREDIT, MAX_TOTAL, POINTS
+    from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS
 
     text = (ROOT / "README.md").read_text()
     table = dict(re.findall(r"^\| `(\w+)` \| \+?(\d+) \|", text.split("### Points", 1)[1].split("###", 1)[0], re.M))

@@ -19,17 +19,18 @@ GRADER = ROOT / "autograder" / "grader"
 STARTER = ROOT / "assignments" / "conv_gemm"
 TRUSTED = ("_args.py", "canonical.py")
 
-# The public side of the grader: what `make check` needs and nothing that reveals answers.
-INSTRUCTOR_ONLY = ("hidden_checks.py", "oracle.py", "gradebook.py", "notebook*.py")
-"""What reveals answers or grades a class: never in the student release (globs)."""
-PUBLIC_GRADER = tuple(sorted(p.name for p in GRADER.glob("*.py") if not any(p.match(g) for g in INSTRUCTOR_ONLY)))
-"""Every other grader module: what `make check` needs, the child's runtime included."""
+INSTRUCTOR_ONLY = GRADER / "instructor"
+"""The folder that reveals answers or grades a class (hidden checks, oracle, gradebook, notebook
+grader): never in the student release. Everything else under grader/ is public."""
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # reproducible archives
 
 
 def grader_files(public_only: bool) -> dict[str, Path]:
-    names = PUBLIC_GRADER if public_only else tuple(sorted(p.name for p in GRADER.glob("*.py")))
-    files = {f"grader/{n}": GRADER / n for n in names if (GRADER / n).is_file()}
+    """The grader package's .py files, by folder: all of them, or (the release) all but instructor/."""
+    sources = sorted(p for p in GRADER.rglob("*.py") if "__pycache__" not in p.parts)
+    if public_only:
+        sources = [p for p in sources if INSTRUCTOR_ONLY not in p.parents]
+    files = {f"grader/{p.relative_to(GRADER).as_posix()}": p for p in sources}
     files.update({f"grader/trusted/{n}": STARTER / n for n in TRUSTED})
     return files
 

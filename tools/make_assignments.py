@@ -26,10 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_PACKAGE = ROOT / "solutions" / "conv_gemm"
 STARTER_PACKAGE = ROOT / "assignments" / "conv_gemm"
-QUESTION_IDS = {
-    "cost", "im2col", "strided", "conv2d", "unfold", "backward",
-    "exercises", "variants", "layout", "benchmark", "winograd", "notebook",
-}
+QUESTION_IDS = {p.stem for p in (ROOT / "autograder" / "grader" / "questions").glob("*.py") if not p.stem.startswith("_")}
+"""The question ids: one module each in autograder/grader/questions/ (named by the id)."""
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION (?P<qid>\w+)\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from grader import wire
+from grader.runtime import wire
 from grader.interface import ARG_NAMES, module_of
 
 F64 = dict(rtol=1e-7, atol=1e-9)

@@ -39,7 +39,7 @@ def main(argv=None) -> int:
 
 
 def cmd_grade(args) -> int:
-    from grader.gradebook import grade_folder, summary_table
+    from grader.instructor.gradebook import grade_folder, summary_table
 
     from grader.access import SandboxUnavailable, sandbox_user
 
@@ -68,9 +68,9 @@ def cmd_check(args) -> int:
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from grader import landlock
+    from grader.runtime import landlock
     from grader.engine import grade_submission
-    from grader.interface import QUESTION_IDS
+    from grader.questions import QUESTION_IDS
     from grader.results import render_markdown
 
     if not args.package.is_dir():

@@ -1,7 +1,6 @@
 """Grade one submission: every question, each in its own confined child, results as plain data."""
 from __future__ import annotations
 
-import importlib
 import os
 import platform
 import shutil
@@ -16,14 +15,7 @@ from grader import static
 from grader.access import read_paths, sandbox_user
 from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
-from grader.interface import (
-    EXTRA_CREDIT,
-    MAX_TOTAL,
-    POINTS,
-    QUESTION_IDS,
-    functions_of,
-    modules_of,
-)
+from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
 from grader.reaper import become_subreaper
 from grader.runner import QuestionRunner
 from grader.sandbox import Limits, Scratch, Template
@@ -44,13 +36,10 @@ QUESTION_COST = {"notebook": 3.0, "benchmark": 1.5}
 
 
 def load_checks(include_hidden: bool) -> list[checks_module.Check]:
-    """The registered checks; the hidden ones only where their module is present (never in the release)."""
-    importlib.import_module("grader.public_checks")
+    """The registered checks (importing grader.questions registers the public ones); the hidden
+    ones only where their twins are present (never in the release)."""
     if include_hidden:
-        try:
-            importlib.import_module("grader.hidden_checks")
-        except ModuleNotFoundError:
-            pass
+        load_hidden_checks()
     return [c for c in checks_module.REGISTRY if include_hidden or c.public]
 
 
@@ -214,7 +203,7 @@ def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, d
                                 "feedback": "conv_gemm.ipynb missing from the submission", "seconds": 0.0, "score": 0.0, "max_score": points})
         return entry
     try:
-        from grader.notebook import grade_notebook
+        from grader.instructor.notebook import grade_notebook
     except ImportError:
         entry["problems"].append("notebook grading is not available in this grader")
         return entry

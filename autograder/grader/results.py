@@ -27,7 +27,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from grader.interface import QUESTION_IDS
+from grader.questions import QUESTION_IDS
 
 OUTPUT_FORMAT = "md"
 RESULTS_MAX_BYTES = 1 << 20

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import time
 
-from grader import guard, wire
+from grader.runtime import guard, wire
 from grader.checks import Reply
-from grader.interface import (
-    MODULE_FUNCTIONS,
-    NUMPY_ONLY_MODULES,
-    PREREQUISITES,
-    TRUSTED_MODULES,
-    modules_of,
-)
-from grader.rules import FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
+from grader.interface import MODULE_FUNCTIONS, NUMPY_ONLY_MODULES, TRUSTED_MODULES
+from grader.questions import PREREQUISITES, modules_of
+from grader.runtime.rules import FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 from grader.sandbox import Child, ChildFailure, Limits, Scratch, Template
 from grader.standins import TIMED_BY, benchmark_delays, standin_source
 

@@ -27,12 +27,29 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import wire
+from grader.runtime import wire
 from grader.access import cuda_devices, read_paths, sandbox_user
 from grader.reaper import LIVE, reap_orphans
 
 HERE = Path(__file__).resolve().parent
-RUNNER_FILES = ("template.py", "child.py", "loader.py", "probes.py", "guard.py", "rules.py", "wire.py", "landlock.py", "seccomp_filter.py")
+RUNTIME = HERE / "runtime"  # the code that runs in the student's process, copied whole
+RUNTIME_PACKAGE = "grader_runtime"  # its name inside the sandbox
+
+
+def install_runtime(folder: Path) -> None:
+    """Copy the runtime package into ``folder`` (read-only for the sandbox user)."""
+    target = folder / RUNTIME_PACKAGE
+    target.mkdir(mode=0o755)
+    os.chmod(target, 0o755)
+    for source in sorted(RUNTIME.glob("*.py")):
+        shutil.copyfile(source, target / source.name)
+        os.chmod(target / source.name, 0o644)
+
+
+def runtime_command(module: str, *args: str) -> list[str]:
+    """Run ``grader_runtime.<module>``; the process's cwd must be the folder it was installed in
+    (``-m`` puts that folder, and nothing else of ours, first on ``sys.path``)."""
+    return [sys.executable, "-E", "-s", "-B", "-m", f"{RUNTIME_PACKAGE}.{module}", *args]
 
 
 @dataclass
@@ -90,8 +107,7 @@ class Scratch:
         for d in (self.root, self.runner, self.package, self.work):
             d.mkdir(parents=True, exist_ok=True)
             os.chmod(d, 0o755)
-        for name in RUNNER_FILES:  # public code only: the stand-ins travel over the pipe
-            shutil.copyfile(HERE / name, self.runner / name)
+        install_runtime(self.runner)  # public code only: the stand-ins travel over the pipe
         if self.owner_uid is not None:
             os.chown(self.work, self.owner_uid, -1)
 
@@ -148,8 +164,8 @@ class Template:
         env = dict(child_environment(self.scratch, self.limits), GRADER_TEMPLATE_FD=str(theirs.fileno()),
                    GRADER_TEMPLATE_TORCH="1")
         try:
-            self.proc = subprocess.Popen([sys.executable, "-E", "-s", "-B", str(self.scratch.runner / "template.py")],
-                                         cwd=self.scratch.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(runtime_command("template"),
+                                         cwd=self.scratch.runner, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True)
         finally:
             theirs.close()

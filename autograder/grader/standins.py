@@ -1,7 +1,7 @@
 """The grader's stand-ins for a graded function's declared prerequisites, as source text.
 
 While a function is graded, the child holds the grader's implementations of that function's
-prerequisites (interface.PREREQUISITES) and nothing else of the grader: this module cuts
+prerequisites (grader.questions.PREREQUISITES) and nothing else of the grader: this module cuts
 exactly those functions, with the private helpers and imports they need, out of oracle.py
 and sends them over the pipe. No grader file is readable from the child, and no other oracle
 function (in particular none that computes the answer of the function under test) is there.
@@ -12,7 +12,7 @@ import ast
 from functools import lru_cache
 from pathlib import Path
 
-ORACLE = Path(__file__).resolve().parent / "oracle.py"
+ORACLE = Path(__file__).resolve().parent / "instructor" / "oracle.py"
 
 
 @lru_cache(maxsize=1)

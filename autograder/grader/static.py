@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 from grader.interface import MODULE_FUNCTIONS, NUMPY_ONLY_MODULES
-from grader.rules import FORBIDDEN_NUMPY_CALLS as FORBIDDEN_NUMPY
-from grader.rules import FORBIDDEN_PACKAGES
+from grader.runtime.rules import FORBIDDEN_NUMPY_CALLS as FORBIDDEN_NUMPY
+from grader.runtime.rules import FORBIDDEN_PACKAGES
 CONV_NAME = re.compile(r"^(conv[123]d|conv_transpose[123]d|convolution|_convolution|conv_tbc|cudnn_convolution\w*|mkldnn_convolution\w*|_conv_depthwise2d|slow_conv\w*|thnn_conv\w*|Conv[123]d|LazyConv[123]d)$")
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parents[1] / "autograder"))
 import build  # noqa: E402
 import netns_listeners as nl  # noqa: E402
-from grader.notebook import grade_notebook  # noqa: E402
+from grader.instructor.notebook import grade_notebook  # noqa: E402
 
 
 def main(tmp: Path) -> dict:

@@ -1,7 +1,7 @@
 """The untrusted side: imports a student's modules and runs the calls the parent asks for.
 
-Started by sandbox.py as ``python -I child.py`` in a scratch folder, with resource limits and,
-under root, as an unprivileged user. It talks to the parent over two inherited pipes (file
+Forked by the template (template.py) for one question, in a scratch folder; it sets its own
+resource limits and, under root, becomes an unprivileged user. It talks to the parent over two inherited pipes (file
 descriptors in GRADER_IN_FD / GRADER_OUT_FD); stdout and stderr go to /dev/null, so nothing a
 student prints can look like a grader message. Expected values never come here.
 
@@ -16,10 +16,10 @@ import sys
 import time
 
 import numpy as np
-import wire
-from guard import EventPipe, Watch
-from loader import StudentPackage, error_info
-from probes import (
+from . import wire
+from .guard import EventPipe, Watch
+from .loader import StudentPackage, error_info
+from .probes import (
     CallTracer,
     Nothing,
     autograd_graph,
@@ -27,7 +27,7 @@ from probes import (
     op_recorder,
     shifted_view,
 )
-from rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
+from .rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 
 
 class Session:
@@ -233,7 +233,7 @@ def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
 
 def confine_self() -> int:
     """Apply Landlock before any student file is read; 0 where the kernel lacks it."""
-    import landlock
+    from . import landlock
 
     split = lambda key: [p for p in os.environ.get(key, "").split(os.pathsep) if p]  # noqa: E731
     # of /proc only this process's own entries and the machine facts libraries read: never
@@ -268,7 +268,7 @@ def main():
     events = EventPipe(int(os.environ["GRADER_EVENT_FD"]))
     limit_self()
     abi = confine_self()
-    from seccomp_filter import deny_sockets
+    from .seccomp_filter import deny_sockets
 
     # no socket of any family, and every process it starts stays in its process group (one killpg ends them)
     seccomp = deny_sockets(keep_process_group=True)

@@ -43,16 +43,13 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: python autograder/grader/notebook.py NOTEBOOK [PACKAGE_DIR]
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from grader import access
-from grader.notebook_file import NotebookProblem, code_cells, manual_answers, read_notebook, sanitize
-from grader.notebook_judge import answer_names, read_test
-from grader.notebook_process import NotebookLimits, run_notebook
+from grader.instructor.notebook_file import NotebookProblem, code_cells, manual_answers, read_notebook, sanitize
+from grader.instructor.notebook_judge import answer_names, read_test
+from grader.instructor.notebook_process import NotebookLimits, run_notebook
 
-ASSETS = Path(__file__).resolve().parents[1] / "notebook"
-JUDGE = Path(__file__).resolve().with_name("notebook_judge.py")
+AUTOGRADER = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
+ASSETS = AUTOGRADER / "notebook"
 PACKAGE_NAME = "conv_gemm"
 MAX_JUDGE_OUTPUT = 4 << 20
 
@@ -121,9 +118,10 @@ def start_judge(test_paths: list[Path]) -> subprocess.Popen:
     """``notebook_judge.py`` on the tests; it imports Otter while the cells run, then waits for values."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
            "MPLBACKEND": "Agg", "HOME": tempfile.gettempdir()}
-    return subprocess.Popen([sys.executable, "-E", "-s", "-B", str(JUDGE), *map(str, test_paths)],
+    # -m from the folder above the grader package: the judge imports grader.runtime, nothing else is on sys.path
+    return subprocess.Popen([sys.executable, "-E", "-s", "-B", "-m", "grader.instructor.notebook_judge", *map(str, test_paths)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            cwd=tempfile.gettempdir(), start_new_session=True)
+                            cwd=AUTOGRADER, start_new_session=True)
 
 
 def finish_judge(proc: subprocess.Popen, values: dict, timeout: float) -> tuple[dict, str | None]:
@@ -289,6 +287,6 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # PYTHONPATH=autograder python -m grader.instructor.notebook NOTEBOOK [PACKAGE_DIR]
     result = grade_notebook(sys.argv[1], package_dir=sys.argv[2] if len(sys.argv) > 2 else None)
     print(json.dumps(result, indent=2))

@@ -1,6 +1,6 @@
 """The child's probes: what only the student's process can observe, reported as events.
 
-Runs inside the child (copied beside child.py). Multiplications of data by weights (an ndarray
+Runs inside the child (part of the runtime package). Multiplications of data by weights (an ndarray
 subclass), aten ops (a TorchDispatchMode), Python line events in the student's files and
 frames of forbidden packages (a trace function), the autograd graph behind a tensor, and
 whether windows move with x. Counts and ops go out on the event pipe as they happen.
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import wire
-from rules import FORBIDDEN_PACKAGES
+from . import wire
+from .rules import FORBIDDEN_PACKAGES
 
 _MULTIPLY, _MATMUL = np.multiply, np.matmul  # taken before any student code can rebind them
 _COUNTED_FUNCTIONS = (np.einsum, np.dot, np.tensordot, np.inner, np.outer, np.kron)

@@ -10,8 +10,8 @@ The filter is irreversible and inherited across fork and exec. It also sets no_n
 set-uid program cannot shed it). Foreign system-call ABIs (32-bit x86 ``int 0x80``, x32) are
 killed by libseccomp's default bad-architecture action, so ``socketcall`` is no way round it.
 
-Used by the notebook runner (notebook_runner.py) and by the package child (child.py). Both copy
-this file next to themselves; it needs only the ``pyseccomp`` package and the system's
+Used by the notebook runner (notebook_runner.py) and by the package child (child.py), both in
+the runtime package; it needs only the ``pyseccomp`` package and the system's
 ``libseccomp.so.2``. Where either is missing, or the kernel has no seccomp, :func:`deny_sockets`
 returns False and the caller records that the filter was not available.
 """

@@ -1,7 +1,7 @@
 """The grader's own implementations of every function the assignment asks for.
 
 While one question is graded, the student's functions of *other* questions are replaced by
-these, so a bug costs only the question it belongs to (see interface.QUESTION_FUNCTIONS).
+these, so a bug costs only the question it belongs to (see grader/questions/).
 They are written independently of the reference solution (NumPy's ``sliding_window_view``
 instead of ``as_strided``, explicit loops over kernel offsets for the adjoint) and are
 checked against torch by tests/test_oracle.py. Only NumPy: this file runs inside the child,

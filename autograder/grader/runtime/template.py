@@ -1,6 +1,6 @@
 """The template: imports Python, NumPy and torch once per submission, then forks each child.
 
-Runs in the sandbox folder beside child.py, started by sandbox.Template with the children's
+Started by sandbox.Template as ``python -m grader_runtime.template`` with the children's
 scrubbed environment, as the grader's user, and runs no student code. It stays
 single-threaded (one BLAS/OpenMP thread: nothing to lose in a fork), so a forked child starts
 with everything imported and torch warmed up, then confines itself from scratch exactly as a
@@ -23,7 +23,7 @@ import sys
 
 import numpy  # noqa: F401 - imported once, here, for every child
 
-import child  # the child's own code, imported before any fork
+from . import child  # the child's own code, imported before any fork
 
 FD_NAMES = ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD")
 

@@ -1,6 +1,6 @@
 """How the child imports a student's package: the way Python imports it.
 
-Runs inside the child (copied beside child.py; no torch import here). The staged folder is
+Runs inside the child (part of the runtime package; no torch import here). The staged folder is
 the package ``conv_gemm``: its ``__init__.py`` runs, relative and absolute imports work,
 files are read as bytes and compiled the way Python compiles them (UTF-8 with or without a
 BOM, CRLF or CR line ends, a declared coding). The folder itself is never on ``sys.path``,

@@ -1,7 +1,7 @@
 """The untrusted side of notebook grading: run a student's code cells, report the answer values.
 
-Started by notebook_process.py as ``python -E -s -B notebook_runner.py JOB`` from a copy of
-this file (next to copies of landlock.py and seccomp_filter.py) in a scratch folder. ``JOB`` is
+Started by notebook_process.py as ``python -E -s -B -m grader_runtime.notebook_runner JOB`` from
+a copy of the runtime package in a scratch folder. ``JOB`` is
 a JSON file the parent wrote:
 
 - ``cells``: the code cells' source, in order, with ``null`` for a cell the parent tells it to
@@ -39,8 +39,8 @@ import resource
 import signal
 import sys
 
-import landlock
-import seccomp_filter
+from . import landlock
+from . import seccomp_filter
 
 MAX_STR = 4096  # characters of one answer string
 MAX_ITEMS = 1024  # elements of one list or array

@@ -1,7 +1,7 @@
 """What the NumPy tasks and conv2d_unfold must not use: one list, read by the static scan
 (parent), the child's run-time observations and the parent's reading of them.
 
-Copied beside child.py into the sandbox (no torch import, no grader imports).
+Part of the runtime package copied into the sandbox (no torch import, no grader imports).
 """
 import re
 

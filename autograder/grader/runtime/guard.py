@@ -1,6 +1,6 @@
 """The child's watch on the code it runs: typed events on a write-only pipe, and an audit hook.
 
-Runs inside the child (copied beside child.py). Observations that only the student's process
+Runs inside the child (part of the runtime package). Observations that only the student's process
 can make are written, as they happen, to a pipe that only the parent reads: nothing written
 there can be taken back, so clearing a list or overwriting a counter afterwards changes
 nothing, and closing the pipe or writing garbage on it is itself seen by the parent.

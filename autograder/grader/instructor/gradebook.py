@@ -8,7 +8,7 @@ import statistics
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from grader.interface import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
+from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
 from grader.identity import local_identity, seed_for, seed_record
 from grader.results import failure_json, gradescope_json, render_markdown, write_json_atomic, write_text_atomic
 from grader.submission import student_name

@@ -5,7 +5,7 @@ Two uses:
 - imported by the grading parent: :func:`read_test` (an OK-format test file as data, by
   ``ast.literal_eval``, nothing executed) and :func:`answer_names` (the variables a test reads,
   found statically), so the runner can be told which values to report without seeing a test;
-- run as a script, ``python -E -s -B notebook_judge.py TEST.py ...``: loads the tests with Otter's
+- run as ``python -E -s -B -m grader.instructor.notebook_judge TEST.py ...`` (from the autograder folder): loads the tests with Otter's
   own machinery (``otter.test_files.OKTestFile``), then reads one JSON object from stdin,
   ``{"values": {name: plain JSON value}}``, runs every test file on a fresh namespace made of
   those values, and writes ``{"tests": {name: {"cases": [{"hidden", "passed", "message"}]}}}`` to
@@ -89,7 +89,7 @@ def _confine() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
     resource.setrlimit(resource.RLIMIT_CPU, (60, 65))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    import seccomp_filter  # beside this file
+    from grader.runtime import seccomp_filter
 
     seccomp_filter.deny_sockets()
 

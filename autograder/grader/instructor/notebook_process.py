@@ -23,13 +23,12 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-RUNNER_FILES = ("notebook_runner.py", "landlock.py", "seccomp_filter.py")
+from grader.sandbox import install_runtime, runtime_command
+
 MAX_LINE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 16 << 20
 MAX_STR, MAX_ITEMS, MAX_DEPTH = 4096, 1024, 4  # as in notebook_runner.py
@@ -107,9 +106,7 @@ def prepare_run(scratch: Path, attempt: int, package_dir: Path | None, notebook_
     for d in (root, runner, work):
         d.mkdir(parents=True)
         os.chmod(d, 0o755)
-    for name in RUNNER_FILES:
-        shutil.copyfile(HERE / name, runner / name)
-        os.chmod(runner / name, 0o644)
+    install_runtime(runner)
     (work / "conv_gemm.ipynb").write_text(notebook_text, encoding="utf-8")
     if package_dir is not None and Path(package_dir).is_dir():
         (work / "conv_gemm").mkdir()
@@ -171,8 +168,8 @@ def run_once(cells: list, names: list[str], runner: Path, work: Path, *, read_pa
     job_path.write_text(json.dumps(job), encoding="utf-8")
     os.chmod(job_path, 0o644)
     try:
-        proc = subprocess.Popen([sys.executable, "-E", "-s", "-B", str(runner / "notebook_runner.py"), str(job_path)],
-                                cwd=work, env=_env(work), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(runtime_command("notebook_runner", str(job_path)),
+                                cwd=runner, env=_env(work), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, pass_fds=(write_fd,), start_new_session=True)
     finally:
         os.close(write_fd)

@@ -1,0 +1,1 @@
+"""Hidden checks, one module per question: ``hidden/<id>.py`` is the twin of ``grader/questions/<id>.py``."""

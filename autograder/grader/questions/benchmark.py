@@ -1,0 +1,54 @@
+"""Question ``benchmark`` (6 points): timing and the benchmark table."""
+from __future__ import annotations
+
+import numpy as np
+
+from grader.runtime import wire
+from grader.checks import check, positive_real
+from grader.common import check_benchmark_timing
+
+POINTS = 6
+FUNCTIONS = ("time_callable", "benchmark_table")
+PREREQUISITES = {
+    "time_callable": (),
+    "benchmark_table": ("conv2d_naive", "im2col_loop", "conv2d"),
+}
+
+
+@check("benchmark", "time_callable returns the median of the timed calls, after the warm-up", public=True)
+def _(ctx):
+    durations = [0.003, 0.1, 0.003, 0.003, 0.1, 0.003]  # first is the warm-up; median of the rest 0.003, mean 0.042
+    reply = ctx.call("time_callable", wire.CallableSpec("sleep_sequence", {"durations": durations}), repeats=5, warmup=1)
+    got = ctx.value(reply, "time_callable(fn, repeats=5, warmup=1)")
+    if not isinstance(got, (float, np.floating)):
+        ctx.fail(f"time_callable returned {type(got).__name__}; expected a float number of seconds")
+    if reply.probes.get("calls") != 6:
+        ctx.fail(f"time_callable(fn, repeats=5, warmup=1) called fn {reply.probes.get('calls')} times; expected 1 warm-up + 5 timed = 6")
+    if not 0.0025 <= got < 0.02:
+        mean = sum(durations[1:]) / 5
+        hint = " (that looks like the mean, not the median)" if abs(got - mean) < 0.015 else ""
+        ctx.fail(f"time_callable returned {got:.4f} s; the median of the timed calls is about 0.003 s{hint}")
+
+
+@check("benchmark", "benchmark_table rows, keys and order", public=True)
+def _(ctx):
+    import torch
+
+    rows = ctx.value(ctx.call("benchmark_table", (1, 2, 10, 10), (3, 2, 3, 3), repeats=2, timeout=60), "benchmark_table((1, 2, 10, 10), (3, 2, 3, 3))")
+    names = ["naive", "im2col_loop", "einsum", "torch_cpu"] + (["cudnn"] if torch.cuda.is_available() else [])
+    if type(rows) is not list or not all(type(r) is dict for r in rows):
+        ctx.fail("benchmark_table must return a list of dicts, one per row")
+    if [r.get("name") for r in rows] != names:
+        ctx.fail(f"benchmark_table rows are {[r.get('name') for r in rows]}; expected {names} in that order")
+    for r in rows:
+        if set(r) != {"name", "backend", "seconds", "gflops", "speedup"}:
+            ctx.fail(f"row {r.get('name')!r} has keys {sorted(r)}; expected name, backend, seconds, gflops, speedup")
+        if not all(positive_real(r[k]) for k in ("seconds", "gflops", "speedup")):
+            ctx.fail(f"row {r.get('name')!r}: seconds, gflops and speedup must be positive floats")
+    if abs(rows[0]["speedup"] - 1.0) > 1e-9:
+        ctx.fail(f"the naive row's speedup is {rows[0]['speedup']}; speed-ups are against naive, so it must be 1.0")
+
+
+@check("benchmark", "benchmark_table reports the time its calls really take", public=True)
+def _(ctx):
+    check_benchmark_timing(ctx)

@@ -1,0 +1,22 @@
+"""Question ``unfold`` (10 points): conv2d in PyTorch with F.unfold, gradients through autograd."""
+from __future__ import annotations
+
+from grader.checks import check
+from grader.common import canonical_pair, check_unfold
+
+POINTS = 10
+FUNCTIONS = ("conv2d_unfold",)
+PREREQUISITES = {
+    "conv2d_unfold": (),
+}
+
+
+@check("unfold", "canonical 5x5 forward, tensors in and out", public=True)
+def _(ctx):
+    x, w = canonical_pair()
+    check_unfold(ctx, x, w, grads=False, label="conv2d_unfold(canonical x, Sobel-X w)")
+
+
+@check("unfold", "gradients through autograd match F.conv2d's", public=True)
+def _(ctx):
+    check_unfold(ctx, ctx.randn(2, 3, 6, 6), ctx.randn(4, 3, 3, 3), ctx.randn(4), stride=1, padding=1)
