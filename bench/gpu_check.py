@@ -54,12 +54,12 @@ def grader_section() -> dict:
     result = grade_submission(ROOT / "solutions", questions=questions, student="reference")
     records = []
     for c in checks:
-        got = next(r for r in result["questions"][c.question]["checks"] if r["name"] == c.name)
-        records.append({"question": c.question, "name": c.name, "public": c.public, "passed": got["passed"],
-                        "skipped": got["skipped"], "feedback": got["feedback"], "seconds": got["seconds"]})
-    scores = {q: f"{result['questions'][q]['score']:g} / {result['questions'][q]['max_score']:g}" for q in questions}
+        got = next(r for r in result.questions[c.question].checks if r.name == c.name)
+        records.append({"question": c.question, "name": c.name, "public": c.public, "passed": got.passed,
+                        "skipped": got.skipped, "feedback": got.feedback, "seconds": got.seconds})
+    scores = {q: f"{result.questions[q].score:g} / {result.questions[q].max_score:g}" for q in questions}
     return {"questions": scores, "checks": records, "seconds": round(time.perf_counter() - t0, 2),
-            "problems": result["problems"]}
+            "problems": result.problems}
 
 
 def bench_section(repeats: int) -> list[dict]:

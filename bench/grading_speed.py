@@ -70,11 +70,11 @@ def measure(row: str, samples: Path) -> dict:
     if row in ("package", "notebook"):
         questions = None if row == "notebook" else [q for q in QUESTION_IDS if q != "notebook"]
         result = grade_submission(samples / "complete", questions=questions)
-        score = f"{result['total']:g} / {result['max_total']:g}"
+        score = f"{result.total:g} / {result.max_total:g}"
     else:
         with tempfile.TemporaryDirectory() as out:
             results = grade_folder(samples, Path(out), seed=DEFAULT_SEED, workers=int(row[-1]), progress=False)
-        errors = [r["student"] for r in results if "error" in r]
+        errors = [r.student for r in results if r.error]
         score = f"{len(find_submissions(samples))} graded" + (f", failed: {', '.join(errors)}" if errors else "")
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_SELF)

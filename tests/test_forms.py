@@ -39,41 +39,41 @@ def graded(tmp_path_factory):
     results = grade_folder(subs, out, seed=11, workers=2, progress=False, limits=LIMITS)
     for deep in ("deep_tree",):
         remove_deep(subs / deep)
-    return {"by_name": {r["student"]: r for r in results}, "out": out}
+    return {"by_name": {r.student: r for r in results}, "out": out}
 
 
 def scores(result):
-    return {q: result["questions"][q]["score"] for q in CODE_QUESTIONS}
+    return {q: result.questions[q].score for q in CODE_QUESTIONS}
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
 def test_form_grades_like_the_plain_package(graded, form):
     plain = graded["by_name"]["plain"]
     result = graded["by_name"][form]
-    assert "error" not in result, result.get("error")
-    failures = {q: [(c["name"], c["feedback"][:200]) for c in result["questions"][q]["checks"] if not c["passed"] and not c["skipped"]]
-                for q in CODE_QUESTIONS if result["questions"][q]["score"] != plain["questions"][q]["score"]}
+    assert result.error is None, result.error
+    failures = {q: [(c.name, c.feedback[:200]) for c in result.questions[q].checks if not c.passed and not c.skipped]
+                for q in CODE_QUESTIONS if result.questions[q].score != plain.questions[q].score}
     assert scores(result) == pytest.approx(scores(plain)), failures
-    assert plain["total"] == pytest.approx(104)  # every code question and the extra credit
+    assert plain.total == pytest.approx(104)  # every code question and the extra credit
 
 
 def test_deep_trees_say_what_was_left_out(graded):
     for form in ("deep_tree", "deep_zip"):
-        problems = " ".join(graded["by_name"][form]["problems"])
+        problems = " ".join(graded["by_name"][form].problems)
         assert "nested deeper" in problems, problems
 
 
 def test_failing_init_is_reported_and_costs_nothing_it_does_not_break(graded):
     result = graded["by_name"]["failing_init_tail"]
-    problems = [p for e in result["questions"].values() for p in e["problems"]]
+    problems = [p for e in result.questions.values() for p in e.problems]
     assert any("__init__.py raised RuntimeError" in p for p in problems), problems
 
 
 def test_undecodable_file_costs_its_own_question_with_a_message(graded):
     result = graded["by_name"]["undecodable"]
     plain = graded["by_name"]["plain"]
-    assert result["questions"]["winograd"]["score"] == 0
-    feedback = " ".join(c["feedback"] for c in result["questions"]["winograd"]["checks"])
+    assert result.questions["winograd"].score == 0
+    feedback = " ".join(c.feedback for c in result.questions["winograd"].checks)
     assert "winograd.py" in feedback and "SyntaxError" in feedback and "utf-8" in feedback.lower(), feedback[:500]
     others = {q: s for q, s in scores(result).items() if q != "winograd"}
     assert others == pytest.approx({q: s for q, s in scores(plain).items() if q != "winograd"})
@@ -85,12 +85,12 @@ def test_colliding_folder_names_keep_their_own_rows(graded):
         rows = list(csv.DictReader(f))
     by_source = {r["submission"]: r for r in rows}
     assert {"dup x", "dup_x"} <= set(by_source)
-    names = {by_source["dup x"]["student"], by_source["dup_x"]["student"]}
+    names = {by_source["dup x"].student, by_source["dup_x"].student}
     assert len(names) == 2 and all(n.startswith("dup_x") for n in names)
-    assert len({r["student"] for r in rows}) == len(rows)
+    assert len({r.student for r in rows}) == len(rows)
     for name in names:
         data = json.loads((out / name / "results.json").read_text())
-        assert data["score"] == pytest.approx(graded["by_name"]["plain"]["total"])
+        assert data["score"] == pytest.approx(graded["by_name"]["plain"].total)
 
 
 def test_numpy_integer_accepted_but_float_and_bool_refused(tmp_path):

@@ -50,7 +50,7 @@ def graded(tmp_path_factory):
     tmp_before = Path("/tmp/results.json").exists()
     results = grade_folder(subs, out, seed=SEED, workers=2, progress=False, limits=TEST_LIMITS)
     return {
-        "results": {r["student"]: r for r in results},
+        "results": {r.student: r for r in results},
         "out": out,
         "unchanged": _tree_digest(*watched) == before,
         "tmp_results_created": not tmp_before and Path("/tmp/results.json").exists(),
@@ -58,33 +58,33 @@ def graded(tmp_path_factory):
 
 
 def scores(result) -> dict:
-    return {q: e["score"] for q, e in result["questions"].items()}
+    return {q: e.score for q, e in result.questions.items()}
 
 
 def confined(result) -> bool:
-    env = result["environment"]
+    env = result.environment
     return bool(env.get("landlock_abi")) or env.get("sandbox_user") is not None
 
 
 def test_reference_gets_full_marks(graded):
     result = graded["results"]["complete"]
     for q in GRADED:
-        entry = result["questions"][q]
-        failures = [(c["name"], c["feedback"]) for c in entry["checks"] if not c["passed"] and not c["skipped"]]
-        assert entry["score"] == pytest.approx(POINTS[q]), failures
-        assert not entry["forbidden"]
-    assert result["total"] == pytest.approx(MAX_TOTAL - POINTS["notebook"] + sum(POINTS[q] for q in EXTRA_CREDIT))
+        entry = result.questions[q]
+        failures = [(c.name, c.feedback) for c in entry.checks if not c.passed and not c.skipped]
+        assert entry.score == pytest.approx(POINTS[q]), failures
+        assert not entry.forbidden
+    assert result.total == pytest.approx(MAX_TOTAL - POINTS["notebook"] + sum(POINTS[q] for q in EXTRA_CREDIT))
 
 
 def test_starter_scores_zero_with_teaching_feedback(graded):
     result = graded["results"]["starter"]
-    assert result["total"] == 0
+    assert result.total == 0
     for q in GRADED:
-        for c in result["questions"][q]["checks"]:
-            if not c["skipped"]:
-                assert not c["passed"], f"{q}: {c['name']} passes on the starter: it cannot fail"
-                assert "not implemented yet" in c["feedback"], c["feedback"]
-                assert "Traceback" not in c["feedback"]
+        for c in result.questions[q].checks:
+            if not c.skipped:
+                assert not c.passed, f"{q}: {c.name} passes on the starter: it cannot fail"
+                assert "not implemented yet" in c.feedback, c.feedback
+                assert "Traceback" not in c.feedback
 
 
 @pytest.mark.parametrize("snippet", corpus("mutants"), ids=lambda p: p.stem)
@@ -94,10 +94,10 @@ def test_mutant_loses_its_question_only(graded, snippet):
     allowed = own | questions(meta, "also")
     result, reference = graded["results"][snippet.stem], graded["results"]["complete"]
     for q in own:
-        assert result["questions"][q]["score"] < reference["questions"][q]["score"], f"{snippet.stem} should lose points on {q}"
+        assert result.questions[q].score < reference.questions[q].score, f"{snippet.stem} should lose points on {q}"
     for q in GRADED:
         if q not in allowed:
-            assert result["questions"][q]["score"] == pytest.approx(reference["questions"][q]["score"]), f"{snippet.stem} lost points on {q}"
+            assert result.questions[q].score == pytest.approx(reference.questions[q].score), f"{snippet.stem} lost points on {q}"
 
 
 def test_mutants_cover_every_graded_question():
@@ -110,7 +110,7 @@ def test_mutants_cover_every_graded_question():
 def test_correct_alternative_gets_full_marks(graded, snippet):
     result = graded["results"][snippet.stem]
     assert scores(result) == pytest.approx(scores(graded["results"]["complete"]))
-    assert not any(e.get("flags") for e in result["questions"].values())
+    assert not any(e.flags for e in result.questions.values())
 
 
 @pytest.mark.parametrize("snippet", corpus("hostile"), ids=lambda p: p.stem)
@@ -118,21 +118,21 @@ def test_hostile_code_is_contained(graded, snippet):
     meta = header(snippet)
     loses = questions(meta, "loses")
     result, reference = graded["results"][snippet.stem], graded["results"]["complete"]
-    assert "error" not in result, result.get("error")
+    assert result.error is None, result.error
     if not loses and not confined(result):
         pytest.skip("no Landlock and no sandbox user on this machine: file access is not confined")
     for q in GRADED:
         if q in loses:
-            assert result["questions"][q]["score"] < reference["questions"][q]["score"]
+            assert result.questions[q].score < reference.questions[q].score
         else:
-            assert result["questions"][q]["score"] == pytest.approx(reference["questions"][q]["score"]), f"{q} lost points"
+            assert result.questions[q].score == pytest.approx(reference.questions[q].score), f"{q} lost points"
     if meta.get("feedback"):
-        texts = [c["feedback"] for q in loses for c in result["questions"][q]["checks"]]
-        texts += [f for q in loses for f in result["questions"][q]["forbidden"]]
+        texts = [c.feedback for q in loses for c in result.questions[q].checks]
+        texts += [f for q in loses for f in result.questions[q].forbidden]
         assert any(meta["feedback"].lower() in t.lower() for t in texts), texts[:5]
     data = json.loads((graded["out"] / snippet.stem / "results.json").read_text())
-    assert data["score"] == pytest.approx(result["total"])
-    flags = [f for e in result["questions"].values() for f in e.get("flags", [])]
+    assert data["score"] == pytest.approx(result.total)
+    flags = [f for e in result.questions.values() for f in e.flags]
     if meta.get("flagged") == "yes":
         assert flags and set(data["extra_data"]["flags"]) <= loses, flags
         with open(graded["out"] / "grades.csv") as f:
@@ -163,7 +163,7 @@ def test_gradebook_csv_and_json(graded):
     by_student = {r[0]: r for r in rows[1:]}
     assert set(by_student) == set(graded["results"])
     complete = by_student["complete"]
-    assert float(complete[1]) == pytest.approx(graded["results"]["complete"]["total"])
+    assert float(complete[1]) == pytest.approx(graded["results"]["complete"].total)
     assert float(complete[2]) == MAX_TOTAL
     assert (out / "histogram.png").stat().st_size > 1000
     for student in graded["results"]:
@@ -191,11 +191,11 @@ def validate_results_json(data: dict) -> None:
 
 def test_hidden_checks_never_show_inputs_or_tracebacks(graded):
     for name in ("m09_conv2d_flipped_kernel", "m04_im2col_rows_ijc", "h06_segfault", "starter"):
-        for q, entry in graded["results"][name]["questions"].items():
-            for c in entry["checks"]:
-                if not c["public"]:
-                    assert "Traceback" not in c["feedback"] and " line " not in c["feedback"]
-                    assert "x (" not in c["feedback"] and "shape (" not in c["feedback"], c["feedback"]
+        for q, entry in graded["results"][name].questions.items():
+            for c in entry.checks:
+                if not c.public:
+                    assert "Traceback" not in c.feedback and " line " not in c.feedback
+                    assert "x (" not in c.feedback and "shape (" not in c.feedback, c.feedback
 
 
 def test_same_submission_graded_twice_gets_the_same_result(tmp_path):
@@ -204,9 +204,9 @@ def test_same_submission_graded_twice_gets_the_same_result(tmp_path):
     sub = build(tmp_path / "m09", corpus("mutants")[8])
     first = grade_submission(sub, seed=SEED, limits=TEST_LIMITS, questions=["conv2d", "backward"])
     second = grade_submission(sub, seed=SEED, limits=TEST_LIMITS, questions=["conv2d", "backward"])
-    strip = lambda r: {q: [(c["name"], c["passed"], c["feedback"]) for c in e["checks"]] for q, e in r["questions"].items()}  # noqa: E731
-    assert strip(first) == strip(second) and first["total"] == second["total"]
-    assert first["seed"] == SEED
+    strip = lambda r: {q: [(c.name, c.passed, c.feedback) for c in e.checks] for q, e in r.questions.items()}  # noqa: E731
+    assert strip(first) == strip(second) and first.total == second.total
+    assert first.seed == SEED
 
 
 def test_zip_submission_and_missing_files(tmp_path):
@@ -218,10 +218,10 @@ def test_zip_submission_and_missing_files(tmp_path):
     (folder / "winograd.py").unlink()
     shutil.make_archive(str(tmp_path / "alice"), "zip", tmp_path, "alice")
     result = grade_submission(tmp_path / "alice.zip", seed=SEED, limits=TEST_LIMITS, questions=["cost", "winograd"])
-    assert result["student"] == "alice"
-    assert result["questions"]["cost"]["score"] == POINTS["cost"]
-    assert result["questions"]["winograd"]["score"] == 0
-    assert "winograd.py missing" in result["questions"]["winograd"]["checks"][0]["feedback"]
+    assert result.student == "alice"
+    assert result.questions["cost"].score == POINTS["cost"]
+    assert result.questions["winograd"].score == 0
+    assert "winograd.py missing" in result.questions["winograd"].checks[0].feedback
 
 
 def test_empty_and_broken_submissions_still_get_a_grade(tmp_path):
@@ -231,7 +231,7 @@ def test_empty_and_broken_submissions_still_get_a_grade(tmp_path):
     (tmp_path / "broken.zip").write_bytes(b"not a zip at all")
     for path in (tmp_path / "empty", tmp_path / "broken.zip"):
         result = grade_submission(path, seed=SEED, limits=TEST_LIMITS)
-        assert result["total"] == 0 and result["problems"]
+        assert result.total == 0 and result.problems
 
 
 def test_make_check_on_the_starter_prints_zeros_without_a_traceback():

@@ -29,6 +29,7 @@ from grader.identity import (  # noqa: E402
     seed_for,
 )
 from grader.interface import MODULE_FUNCTIONS  # noqa: E402
+from grader.outcome import CheckOutcome, GradeReport, ManualAnswer, QuestionOutcome  # noqa: E402
 from grader.questions import MAX_TOTAL, POINTS, QUESTION_IDS  # noqa: E402
 from grader.results import (  # noqa: E402
     CHECK_TEXT_BYTES,
@@ -85,18 +86,17 @@ def validate_gradescope_schema(data: dict) -> None:
 
 # ---------------------------------------------------------------- hand-made results
 def _check(name, public, passed, score, max_score, feedback="", **extra):
-    return {"name": name, "public": public, "weight": 1.0, "passed": passed, "skipped": False, "feedback": feedback,
-            "seconds": 0.01, "score": score, "max_score": max_score, **extra}
+    return CheckOutcome(name, public, passed=passed, feedback=feedback, seconds=0.01, score=score, max_score=max_score, **extra)
 
 
-def _result(questions: dict, total: float, max_total: float = 10.0, problems=()) -> dict:
-    return {"student": "alice", "seed": 5, "mode": "grade", "total": total, "max_total": max_total,
-            "questions": questions, "problems": list(problems), "environment": {"torch": "x"}, "seconds": 1.0}
+def _result(questions: dict, total: float, max_total: float = 10.0, problems=()) -> GradeReport:
+    return GradeReport("alice", seed=5, total=total, max_total=max_total, questions=questions, problems=list(problems),
+                       environment={"torch": "x"}, seconds=1.0)
 
 
 def _question(checks_, extra_credit=False, **extra):
-    return {"score": round(sum(c["score"] for c in checks_), 4), "max_score": sum(c["max_score"] for c in checks_),
-            "extra_credit": extra_credit, "checks": checks_, "forbidden": [], "problems": [], **extra}
+    return QuestionOutcome(score=round(sum(c.score for c in checks_), 4), max_score=sum(c.max_score for c in checks_),
+                           extra_credit=extra_credit, checks=checks_, **extra)
 
 
 class _PublicCheck:
@@ -183,7 +183,7 @@ def test_top_level_output_shows_the_visible_score_only():
 
 
 def test_skipped_check_is_zero_of_zero_and_not_a_failure():
-    skipped = dict(_check("cuDNN", True, False, 0.0, 0.0, "skipped: needs CUDA"), skipped=True)
+    skipped = _check("cuDNN", True, False, 0.0, 0.0, "skipped: needs CUDA", skipped=True)
     data = gradescope_json(_result({"conv2d": _question([_check("a", True, True, 1.0, 1.0), skipped])}, total=1.0, max_total=1.0))
     validate_gradescope_schema(data)
     t = next(t for t in data["tests"] if t["name"] == "conv2d: cuDNN")
@@ -197,7 +197,7 @@ def test_results_json_stays_under_1_mib_with_adversarial_messages():
         cs = [_check(f"{q} check {i} " + "n" * 5000, i % 2 == 0, False, 0.0, 1.0, huge,
                      detail={"kind": "values", "call": huge, "excerpt": [[[0], 1.0, 2.0]] * 50}) for i in range(40)]
         cs.append(_check("passes", True, True, 2.5, 2.5))
-        questions[q] = _question(cs, forbidden=[huge] * 1000, problems=[huge] * 1000, manual=[{"name": huge, "max_score": 2, "prompt": huge}] * 50)
+        questions[q] = _question(cs, forbidden=[huge] * 1000, problems=[huge] * 1000, manual=[ManualAnswer(huge, 2, huge)] * 50)
     result = _result(questions, total=2.5 * len(QUESTION_IDS), max_total=100, problems=[huge] * 1000)
     data = gradescope_json(result)
     validate_gradescope_schema(data)
@@ -420,15 +420,15 @@ def test_make_grade_writes_feedback_md_with_per_student_seeds(tmp_path):
     subs = tmp_path / "class"
     build(subs / "alice")
     build(subs / "bob", Path(__file__).parent / "mutants" / "m09_conv2d_flipped_kernel.py")
-    results = {r["student"]: r for r in grade_folder(subs, tmp_path / "out", workers=2, progress=False)}
+    results = {r.student: r for r in grade_folder(subs, tmp_path / "out", workers=2, progress=False)}
     for student in ("alice", "bob"):
         data = json.loads((tmp_path / "out" / student / "results.json").read_text())
         validate_gradescope_schema(data)
-        assert results[student]["seed"] == data["extra_data"]["seed"] == derive_seed("conv-gemm", f"folder:{student}")
+        assert results[student].seed == data["extra_data"]["seed"] == derive_seed("conv-gemm", f"folder:{student}")
         assert data["extra_data"]["seed_source"] == "submission folder name"
         report = (tmp_path / "out" / student / "feedback.md").read_text()
         assert report.startswith(f"# Feedback for {student}") and "**Score:" in report
-    assert results["alice"]["seed"] != results["bob"]["seed"]
+    assert results["alice"].seed != results["bob"].seed
     bob = (tmp_path / "out" / "bob" / "feedback.md").read_text()
     assert "flipped kernel" in bob and "| largest absolute error |" in bob and "*(hidden)*" in bob
 

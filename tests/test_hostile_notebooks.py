@@ -101,8 +101,8 @@ def hostile_run(tmp_path, monkeypatch):
 
 def _check_confined(result: dict) -> None:
     if landlock.abi_version() > 0:
-        assert result["confinement"]["landlock"] > 0
-    assert result["confinement"]["seccomp"] is True, result["confinement"]
+        assert result.confinement["landlock"] > 0
+    assert result.confinement["seccomp"] is True, result.confinement
 
 
 @pytest.mark.slow
@@ -112,13 +112,13 @@ def test_hostile_notebook_with_wrong_answers_earns_only_its_answers(hostile_run,
         pytest.skip(_unconfinable(case.stem))
     result = hostile_run([case], "wrong")
     _check_confined(result)
-    assert result["score"] == pytest.approx(hostile.expected_score(case, "wrong")), (result["error"], result["tests"])
+    assert result.score == pytest.approx(hostile.expected_score(case, "wrong")), (result.error, result.checks)
     feedback = hostile.header(case)["feedback"]
     if feedback:
-        assert feedback in (result["error"] or ""), result["error"]
+        assert feedback in (result.error or ""), result.error
     for question in hostile.header(case)["loses"]:
-        public = next(t for t in result["tests"] if t["name"] == question)
-        assert "can be graded" in public["output"] and public["score"] == 0, public
+        public = next(t for t in result.checks if t.name == question)
+        assert "can be graded" in public.feedback and public.score == 0, public
 
 
 @pytest.mark.slow
@@ -127,16 +127,16 @@ def test_correct_notebook_keeps_full_marks_after_every_attack_cell(hostile_run):
     cases = [c for c in CASES if c.stem not in PROCESS_ENDING | OWN_ANSWERS and not _unconfinable(c.stem)]
     result = hostile_run(cases, "right")
     _check_confined(result)
-    assert result["score"] == AUTO_POINTS, (result["error"], result["cell_errors"])
-    assert result["error"] is None
+    assert result.score == AUTO_POINTS, (result.error, result.cell_errors)
+    assert result.error is None
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(PROCESS_ENDING))
 def test_correct_notebook_keeps_full_marks_when_a_cell_ends_the_process(hostile_run, case):
     result = hostile_run([HERE_HOSTILE / f"{case}.py"], "right")
-    assert result["score"] == AUTO_POINTS, result["error"]
-    assert "was skipped" in result["error"]
+    assert result.score == AUTO_POINTS, result.error
+    assert "was skipped" in result.error
 
 
 @pytest.mark.slow

@@ -179,18 +179,18 @@ def test_unusable_notebook_scores_zero_with_a_message(tmp_path, content, message
     if content is not None:
         path.write_bytes(content)
     result = grade_notebook(path, package_dir=SOLUTIONS)
-    assert result["score"] == 0 and result["max_score"] == AUTO_POINTS
-    assert result["error"] and message in result["error"], result["error"]
-    assert result["tests"] == [] and [m["name"] for m in result["manual"]] == ["q_slower"]
+    assert result.score == 0 and result.max_score == AUTO_POINTS
+    assert result.error and message in result.error, result.error
+    assert result.checks == [] and [m.name for m in result.manual] == ["q_slower"]
 
 
 def test_grade_notebook_never_raises(tmp_path):
     result = grade_notebook(tmp_path)  # a folder, not a file
-    assert result["score"] == 0 and "not a file" in result["error"]
+    assert result.score == 0 and "not a file" in result.error
     broken_assets = tmp_path / "assets"
     broken_assets.mkdir()
     result = grade_notebook(SOLVED_NB, assets_dir=broken_assets)
-    assert result["score"] == 0 and "grading material" in result["error"]
+    assert result.score == 0 and "grading material" in result.error
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,35 +232,35 @@ def test_solved_notebook_executes_and_otter_gives_full_points(tmp_path):
     assets = tmp_path / "assets"  # grading needs autograder/notebook/ alone
     shutil.copytree(ASSETS, assets)
     result = grade_notebook(submission / "conv_gemm.ipynb", package_dir=SOLUTIONS, assets_dir=assets, workdir=tmp_path / "work")
-    assert result["error"] is None
-    assert result["score"] == result["max_score"] == AUTO_POINTS
-    assert all(t["score"] == t["max_score"] > 0 for t in result["tests"])
-    assert {t["visibility"] for t in result["tests"]} == {"visible", "hidden"}
-    assert {t["name"] for t in result["tests"]} == set(AUTO_QUESTIONS) | {f"{q} (hidden)" for q in AUTO_QUESTIONS}
-    (manual,) = result["manual"]
-    assert manual["name"] == "q_slower" and manual["max_score"] == 2 and "slower" in manual["prompt"]
-    assert manual["answer"].startswith("When the layer is limited by memory")
+    assert result.error is None
+    assert result.score == result.max_score == AUTO_POINTS
+    assert all(t.score == t.max_score > 0 for t in result.checks)
+    assert {t.public for t in result.checks} == {True, False}
+    assert {t.name for t in result.checks} == set(AUTO_QUESTIONS) | {f"{q} (hidden)" for q in AUTO_QUESTIONS}
+    (manual,) = result.manual
+    assert manual.name == "q_slower" and manual.max_score == 2 and "slower" in manual.prompt
+    assert manual.answer.startswith("When the layer is limited by memory")
     assert not list((tmp_path / "work").iterdir()), "the scratch folder is removed"
 
 
 @pytest.mark.slow
 def test_unanswered_notebook_scores_zero(tmp_path):
     result = grade_notebook(stage(tmp_path, STUDENT_NB, STARTER))
-    assert result["error"] is None
-    assert result["score"] == 0 and result["max_score"] == AUTO_POINTS
-    public = [t for t in result["tests"] if t["visibility"] == "visible"]
-    assert public and all("public test failed" in t["output"] for t in public)
-    hidden = [t for t in result["tests"] if t["visibility"] == "hidden"]
+    assert result.error is None
+    assert result.score == 0 and result.max_score == AUTO_POINTS
+    public = [t for t in result.checks if t.public]
+    assert public and all("public test failed" in t.feedback for t in public)
+    hidden = [t for t in result.checks if not t.public]
     for t in hidden:  # no hidden test text, only a count
-        assert re.fullmatch(r"\w+: 0 of \d+ hidden test\(s\) passed", t["output"]), t["output"]
-    assert result["manual"][0]["answer"] == ""
+        assert re.fullmatch(r"\w+: 0 of \d+ hidden test\(s\) passed", t.feedback), t.feedback
+    assert result.manual[0].answer == ""
 
 
 @pytest.mark.slow
 def test_conceptual_points_do_not_need_a_working_package(tmp_path):
     """The solved answers with the bare starter: every package call fails, every answer still counts."""
     result = grade_notebook(stage(tmp_path, SOLVED_NB, STARTER))
-    assert result["error"] is None and result["score"] == AUTO_POINTS
+    assert result.error is None and result.score == AUTO_POINTS
 
 
 @pytest.mark.slow
@@ -270,24 +270,24 @@ def test_a_package_that_kills_the_kernel_or_hangs_costs_no_conceptual_points(tmp
     with open(exits / "conv_gemm" / "conv2d.py", "a") as f:
         f.write("\n\ndef conv2d(*args, **kwargs):\n    import os\n    os._exit(3)\n")
     result = grade_notebook(exits / "conv_gemm.ipynb", deadline_seconds=120)
-    assert result["score"] == AUTO_POINTS
-    assert "was skipped: the process exited with code 3" in result["error"], result["error"]
+    assert result.score == AUTO_POINTS
+    assert "was skipped: the process exited with code 3" in result.error, result.error
 
     hangs = tmp_path / "hangs"
     stage(hangs, SOLVED_NB, SOLUTIONS)
     init = hangs / "conv_gemm" / "__init__.py"
     init.write_text("while True:\n    pass\n" + init.read_text())
     result = grade_notebook(hangs / "conv_gemm.ipynb", deadline_seconds=150, cell_seconds=10)  # then interrupted
-    assert result["score"] == AUTO_POINTS
-    assert any("import numpy as np" in e and "more than 10 s of CPU time" in e for e in result["cell_errors"]), result["cell_errors"]
+    assert result.score == AUTO_POINTS
+    assert any("import numpy as np" in e and "more than 10 s of CPU time" in e for e in result.cell_errors), result.cell_errors
 
     sleeps = tmp_path / "sleeps"
     stage(sleeps, SOLVED_NB, SOLUTIONS)
     init = sleeps / "conv_gemm" / "__init__.py"
     init.write_text("import time\ntime.sleep(3600)\n" + init.read_text())
     result = grade_notebook(sleeps / "conv_gemm.ipynb", deadline_seconds=150, cell_seconds=10)  # 30 s of wall clock
-    assert result["score"] == AUTO_POINTS
-    assert any("import numpy as np" in e and "timed out after 30 s" in e for e in result["cell_errors"]), result["cell_errors"]
+    assert result.score == AUTO_POINTS
+    assert any("import numpy as np" in e and "timed out after 30 s" in e for e in result.cell_errors), result.cell_errors
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,4 +346,4 @@ def test_read_paths_that_expose_the_tests_are_refused(tmp_path):
     assert readable_assets(["/usr", str(ASSETS.parent)], ASSETS) == [str(ASSETS.parent)]
     assert readable_assets(access.read_paths(), ASSETS) == []
     result = grade_notebook(SOLVED_NB, read_paths=[*access.read_paths(), str(ROOT)])
-    assert result["score"] == 0 and "tests would be readable" in result["error"]
+    assert result.score == 0 and "tests would be readable" in result.error

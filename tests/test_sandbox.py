@@ -22,7 +22,7 @@ from grader.reaper import become_subreaper, reap_orphans
 HOSTILE = {p.stem: p for p in corpus("hostile")}
 
 LISTENERS = textwrap.dedent('''
-    import json, os, socket, sys, threading, time
+    import dataclasses, json, os, socket, sys, threading, time
     from pathlib import Path
     sys.path[:0] = [sys.argv[1], sys.argv[2]]
     received = []
@@ -69,7 +69,7 @@ LISTENERS = textwrap.dedent('''
     done.set()
     for t in threads:
         t.join()
-    print(json.dumps({"received": received, "conv2d": result["questions"]["conv2d"]}))
+    print(json.dumps({"received": received, "conv2d": dataclasses.asdict(result.questions["conv2d"])}))
 ''')
 
 

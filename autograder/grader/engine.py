@@ -6,6 +6,7 @@ import platform
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from grader import static
 from grader.access import read_paths, sandbox_user
 from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
+from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
 from grader.reaper import become_subreaper
 from grader.runner import QuestionRunner
@@ -99,18 +101,17 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
                                              cuda, static_hits, deadline, known_broken, template)
             landlock, seccomp = max(landlock, abi[0]), seccomp or abi[1]
         results = {q: results[q] for q in wanted}
-        total = round(sum(r["score"] for r in results.values()), 4)
-        return {
-            "student": student,
-            "seed": seed,
-            "mode": "grade" if include_hidden else "check",
-            "total": total,
-            "max_total": MAX_TOTAL if questions is None else sum(POINTS[q] for q in wanted if q not in EXTRA_CREDIT),
-            "questions": results,
-            "problems": problems,
-            "environment": environment(landlock, seccomp, user, cuda),
-            "seconds": round(time.monotonic() - started, 3),
-        }
+        return GradeReport(
+            student=student,
+            seed=seed,
+            mode="grade" if include_hidden else "check",
+            total=round(sum(r.score for r in results.values()), 4),
+            max_total=MAX_TOTAL if questions is None else sum(POINTS[q] for q in wanted if q not in EXTRA_CREDIT),
+            questions=results,
+            problems=problems,
+            environment=environment(landlock, seccomp, user, cuda),
+            seconds=round(time.monotonic() - started, 3),
+        )
     finally:
         template.close()
         shutil.rmtree(root, ignore_errors=True)
@@ -130,104 +131,105 @@ def environment(landlock: int, seccomp: bool, user, cuda: bool) -> dict:
     }
 
 
-def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken, template) -> tuple[dict, tuple[int, bool]]:
+def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken,
+                   template) -> tuple[QuestionOutcome, tuple[int, bool]]:
     points = POINTS[q]
-    entry = {"score": 0.0, "max_score": points, "extra_credit": q in EXTRA_CREDIT, "checks": [], "forbidden": [], "problems": [],
-             "flags": []}
+    entry = QuestionOutcome(max_score=points, extra_credit=q in EXTRA_CREDIT)
     fns = set(functions_of(q))
     for module in modules_of(q):
         for function, message in static_hits.get(module, []):
             if function is None or function in fns:
-                entry["forbidden"].append(message)
+                entry.forbidden.append(message)
     missing = [m for m in modules_of(q) if not sub.has_module(m)]
-    runner = None if entry["forbidden"] or missing else QuestionRunner(q, scratch, limits, oracle, seed, deadline, known_broken, template)
+    runner = None if entry.forbidden or missing else QuestionRunner(q, scratch, limits, oracle, seed, deadline, known_broken, template)
     active_weight = sum(c.weight for c in question_checks if not _skipped(c, cuda))
     for c in question_checks:
-        record = {"name": c.name, "public": c.public, "weight": c.weight, "passed": False, "skipped": False, "feedback": "", "seconds": 0.0}
+        record = CheckOutcome(name=c.name, public=c.public, weight=c.weight)
         if _skipped(c, cuda):
-            record.update(skipped=True, feedback="skipped: needs CUDA" if c.needs_cuda else "skipped: CUDA is present (this check is for machines without it)")
+            record.skipped = True
+            record.feedback = "skipped: needs CUDA" if c.needs_cuda else "skipped: CUDA is present (this check is for machines without it)"
         elif missing:
-            record["feedback"] = f"{', '.join(m + '.py' for m in missing)} missing from the submission"
-        elif entry["forbidden"]:
-            record["feedback"] = "not run: forbidden shortcut (see below)"
+            record.feedback = f"{', '.join(m + '.py' for m in missing)} missing from the submission"
+        elif entry.forbidden:
+            record.feedback = "not run: forbidden shortcut (see below)"
         else:
-            t0 = time.monotonic()
-            ctx = Context(c, seeded_rng(seed, c.id), runner.send, delays=runner.delays)
-            try:
-                c.fn(ctx)
-                record["passed"] = True
-            except CheckFailed as failure:
-                record["feedback"] = str(failure)
-                if failure.detail:
-                    record["detail"] = failure.detail  # structured facts for results.py (public checks only)
-            except ForbiddenUse as forbidden:
-                entry["forbidden"].append(str(forbidden))
-                record["feedback"] = str(forbidden)
-            except Exception as exc:  # noqa: BLE001 - a grader bug must not cost the whole submission
-                record["feedback"] = f"the grader could not finish this check ({type(exc).__name__}); please report it"
-            record["seconds"] = round(time.monotonic() - t0, 3)
-            entry["forbidden"] += runner.forbidden
-            runner.forbidden = []
-            if runner.tamper:
-                entry["flags"] += runner.tamper
-                runner.tamper = []
-                record["passed"] = False
-                record["feedback"] = "not credited: the code being graded tampered with the grader (reported to the instructor)"
-        record["max_score"] = 0.0 if record["skipped"] or not active_weight else points * c.weight / active_weight
-        record["score"] = record["max_score"] if record["passed"] else 0.0
-        entry["checks"].append(record)
+            run_check(c, record, entry, runner, seed)
+        record.max_score = 0.0 if record.skipped or not active_weight else points * c.weight / active_weight
+        record.score = record.max_score if record.passed else 0.0
+        entry.checks.append(record)
     abi = (runner.landlock_abi, runner.seccomp) if runner else (0, False)
     if runner is not None:
         runner.close()
-        entry["problems"] += list(dict.fromkeys(runner.problems))
-    entry["forbidden"] = list(dict.fromkeys(entry["forbidden"]))
-    entry["flags"] = list(dict.fromkeys(entry["flags"] + (runner.tamper if runner else [])))
-    if entry["forbidden"] or entry["flags"]:  # a forbidden shortcut or tampering: the question earns nothing
-        for record in entry["checks"]:
-            record["score"], record["passed"] = 0.0, False
+        entry.problems += list(dict.fromkeys(runner.problems))
+    entry.forbidden = list(dict.fromkeys(entry.forbidden))
+    entry.flags = list(dict.fromkeys(entry.flags + (runner.tamper if runner else [])))
+    if entry.forbidden or entry.flags:  # a forbidden shortcut or tampering: the question earns nothing
+        for record in entry.checks:
+            record.score, record.passed = 0.0, False
     if missing:
-        entry["problems"].append(f"{', '.join(m + '.py' for m in missing)} not found in the submission")
-    entry["score"] = round(sum(r["score"] for r in entry["checks"]), 4)
+        entry.problems.append(f"{', '.join(m + '.py' for m in missing)} not found in the submission")
+    entry.score = round(sum(r.score for r in entry.checks), 4)
     return entry, abi
+
+
+def run_check(c, record: CheckOutcome, entry: QuestionOutcome, runner: QuestionRunner, seed: int) -> None:
+    """Run one check against the student's child; its verdict goes into ``record``, what the
+    child's conduct costs the whole question (forbidden calls, tampering) into ``entry``."""
+    t0 = time.monotonic()
+    ctx = Context(c, seeded_rng(seed, c.id), runner.send, delays=runner.delays)
+    try:
+        c.fn(ctx)
+        record.passed = True
+    except CheckFailed as failure:
+        record.feedback = str(failure)
+        record.detail = failure.detail  # structured facts for results.py (public checks only)
+    except ForbiddenUse as forbidden:
+        entry.forbidden.append(str(forbidden))
+        record.feedback = str(forbidden)
+    except Exception as exc:  # noqa: BLE001 - a grader bug must not cost the whole submission
+        record.feedback = f"the grader could not finish this check ({type(exc).__name__}); please report it"
+    record.seconds = round(time.monotonic() - t0, 3)
+    entry.forbidden += runner.forbidden
+    runner.forbidden = []
+    if runner.tamper:
+        entry.flags += runner.tamper
+        runner.tamper = []
+        record.passed = False
+        record.feedback = "not credited: the code being graded tampered with the grader (reported to the instructor)"
 
 
 def _skipped(c, cuda: bool) -> bool:
     return (c.needs_cuda and not cuda) or (c.skip_with_cuda and cuda)
 
 
-def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, deadline: float) -> dict:
+def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, deadline: float) -> QuestionOutcome:
     points = POINTS["notebook"]
-    entry = {"score": 0.0, "max_score": points, "extra_credit": False, "checks": [], "forbidden": [], "problems": [], "manual": []}
+    entry = QuestionOutcome(max_score=points)
     if sub.notebook is None:
-        entry["checks"].append({"name": "conv_gemm.ipynb", "public": True, "weight": 1, "passed": False, "skipped": False,
-                                "feedback": "conv_gemm.ipynb missing from the submission", "seconds": 0.0, "score": 0.0, "max_score": points})
+        entry.checks.append(CheckOutcome("conv_gemm.ipynb", public=True, feedback="conv_gemm.ipynb missing from the submission",
+                                         max_score=points))
         return entry
     try:
         from grader.instructor.notebook import grade_notebook
     except ImportError:
-        entry["problems"].append("notebook grading is not available in this grader")
+        entry.problems.append("notebook grading is not available in this grader")
         return entry
     t0 = time.monotonic()
     try:
         # the cells run confined like the package children (no sockets, Landlock, unprivileged);
         # the Otter tests are judged in another process on the plain values they produced
-        result = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths(),
+        report = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths(),
                                 deadline_seconds=max(min(deadline - time.monotonic(), 240.0), 5.0))
     except Exception as exc:  # noqa: BLE001
-        result = {"score": 0, "max_score": 0, "tests": [], "manual": [], "error": f"{type(exc).__name__}: {exc}"}
-    otter_max = float(result.get("max_score") or 0)
-    scale = points / otter_max if otter_max else 0.0
-    for t in result.get("tests") or []:
-        passed = float(t.get("score") or 0) >= float(t.get("max_score") or 0) > 0
-        entry["checks"].append({"name": str(t.get("name")), "public": t.get("visibility", "visible") != "hidden", "weight": float(t.get("max_score") or 0),
-                                "passed": passed, "skipped": False, "feedback": "" if passed else str(t.get("output") or "")[:2000],
-                                "seconds": 0.0, "score": float(t.get("score") or 0) * scale, "max_score": float(t.get("max_score") or 0) * scale})
-    if result.get("error"):
-        entry["problems"].append(str(result["error"])[:500])
-        if not entry["checks"]:
-            entry["checks"].append({"name": "conv_gemm.ipynb", "public": True, "weight": 1, "passed": False, "skipped": False,
-                                    "feedback": str(result["error"])[:500], "seconds": 0.0, "score": 0.0, "max_score": points})
-    entry["manual"] = result.get("manual") or []
-    entry["score"] = round(min(points, float(result.get("score") or 0) * scale), 4)
-    entry["seconds"] = round(time.monotonic() - t0, 3)
+        report = NotebookReport(error=f"{type(exc).__name__}: {exc}")
+    scale = points / report.max_score if report.max_score else 0.0
+    entry.checks = [replace(c, feedback="" if c.passed else c.feedback[:2000], score=c.score * scale, max_score=c.max_score * scale)
+                    for c in report.checks]
+    if report.error:
+        entry.problems.append(report.error[:500])
+        if not entry.checks:
+            entry.checks.append(CheckOutcome("conv_gemm.ipynb", public=True, feedback=report.error[:500], max_score=points))
+    entry.manual = report.manual
+    entry.score = round(min(points, report.score * scale), 4)
+    entry.seconds = round(time.monotonic() - t0, 3)
     return entry

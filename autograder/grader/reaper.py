@@ -5,11 +5,25 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 
 from grader.access import sandbox_user
 
 LIVE: set[int] = set()  # the children this process started and has not closed
 _PR_SET_CHILD_SUBREAPER = 36
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill ``proc``'s whole process group (it was started with ``start_new_session``, so the group
+    id is its pid; the seccomp filter keeps everything it starts in that group) and wait for it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def become_subreaper() -> bool:

@@ -27,6 +27,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from grader.outcome import CheckOutcome, GradeReport, QuestionOutcome
 from grader.questions import QUESTION_IDS
 
 OUTPUT_FORMAT = "md"
@@ -100,11 +101,6 @@ def _index(idx) -> str:
 
 
 # ---------------------------------------------------------------- one check
-def check_status(c: dict) -> str:
-    """passed / failed / skipped (a skip counts 0 of 0 points, neither for nor against)."""
-    if c.get("skipped"):
-        return "skipped"
-    return "passed" if c.get("passed") else "failed"
 
 
 def mismatch_markdown(detail: dict) -> str:
@@ -133,18 +129,18 @@ def mismatch_markdown(detail: dict) -> str:
     return "\n".join(lines)
 
 
-def check_markdown(c: dict) -> str:
+def check_markdown(c: CheckOutcome) -> str:
     """One check's feedback: the verdict, then (failed) the call, the diagnosis and the error tables."""
-    status = check_status(c)
-    feedback = str(c.get("feedback") or "")
+    status = c.status
+    feedback = c.feedback
     if status == "passed":
         return "**Passed.**"
     if status == "skipped":
         reason = feedback.removeprefix("skipped: ") or "not run here"
         return f"**Skipped** ({md_escape(clip(reason, 200))}): worth 0 of 0 points, so it counts neither for nor against you."
-    if not c.get("public"):
+    if not c.public:
         return f"**Failed** (hidden check): {md_escape(clip(feedback, HIDDEN_MESSAGE_CHARS))}"
-    detail = c.get("detail") if isinstance(c.get("detail"), dict) else None
+    detail = c.detail if isinstance(c.detail, dict) else None
     parts = ["**Failed.**"]
     call = str(detail.get("call") or "") if detail else ""
     if call:
@@ -158,23 +154,23 @@ def check_markdown(c: dict) -> str:
 
 
 # ---------------------------------------------------------------- one question
-def _shown(c: dict, published: bool) -> bool:
-    return published or bool(c.get("public"))
+def _shown(c: CheckOutcome, published: bool) -> bool:
+    return published or c.public
 
 
-def question_table(entry: dict, published: bool) -> str:
+def question_table(entry: QuestionOutcome, published: bool) -> str:
     """The question's checks as a table: check, result, points. Unpublished hidden checks are one row."""
     lines = ["| check | result | points |", "|---|---|---|"]
-    hidden = [c for c in entry.get("checks", []) if not c.get("public")]
-    for c in entry.get("checks", []):
+    hidden = [c for c in entry.checks if not c.public]
+    for c in entry.checks:
         if not _shown(c, published):
             continue
-        status = check_status(c)
-        label = md_cell(clip(c.get("name", ""), NAME_CHARS)) + ("" if c.get("public") else " *(hidden)*")
+        status = c.status
+        label = md_cell(clip(c.name, NAME_CHARS)) + ("" if c.public else " *(hidden)*")
         result = "**failed**" if status == "failed" else status
-        lines.append(f"| {label} | {result} | {points(c.get('score', 0), c.get('max_score', 0))} |")
+        lines.append(f"| {label} | {result} | {points(c.score, c.max_score)} |")
     if hidden and not published:
-        worth = sum(float(c.get("max_score", 0)) for c in hidden)
+        worth = sum(c.max_score for c in hidden)
         lines.append(f"| {len(hidden)} hidden check(s) | published with the grades | ? / {worth:.4g} |")
     return "\n".join(lines)
 
@@ -187,42 +183,48 @@ def _listed(items: list, limit_chars: int) -> list[str]:
     return out
 
 
-def question_summary(entry: dict, published: bool) -> str:
+def question_summary(entry: QuestionOutcome, published: bool) -> str:
     """A question's visible summary: its table, its problems, and (unpublished) what is still hidden."""
     parts = [question_table(entry, published)]
-    if entry.get("problems"):
-        parts.append("\n".join(["**Problems:**", *_listed(entry["problems"], 300)]))
-    if entry.get("forbidden"):
+    if entry.problems:
+        parts.append("\n".join(["**Problems:**", *_listed(entry.problems, 300)]))
+    if entry.forbidden:
         parts.append("**Forbidden shortcut found: this question scores 0.** See the *forbidden shortcut* entry.")
     return clip_bytes("\n\n".join(parts), CHECK_TEXT_BYTES)
 
 
-def question_label(q: str, entry: dict) -> str:
-    return f"{q} (extra credit)" if entry.get("extra_credit") else q
+def _question_points(entry: QuestionOutcome, shown: list[CheckOutcome], published: bool) -> tuple[float, float]:
+    """A question's points as the reader may see them: all of it once published, else the shown checks'."""
+    if published:
+        return entry.score, entry.max_score
+    return sum(c.score for c in shown), sum(c.max_score for c in shown)
+
+
+def question_label(q: str, entry: QuestionOutcome) -> str:
+    return f"{q} (extra credit)" if entry.extra_credit else q
 
 
 # ---------------------------------------------------------------- the whole submission
-def visible_score(result: dict) -> tuple[float, float]:
+def visible_score(result: GradeReport) -> tuple[float, float]:
     """Score and maximum of the public checks only; extra-credit questions add to the score, not the maximum."""
     score = max_score = 0.0
-    for entry in result.get("questions", {}).values():
-        public = [c for c in entry.get("checks", []) if c.get("public")]
-        score += sum(float(c.get("score", 0)) for c in public)
-        if not entry.get("extra_credit"):
-            max_score += sum(float(c.get("max_score", 0)) for c in public)
+    for entry in result.questions.values():
+        public = [c for c in entry.checks if c.public]
+        score += sum(c.score for c in public)
+        if not entry.extra_credit:
+            max_score += sum(c.max_score for c in public)
     return round(score, 4), round(max_score, 4)
 
 
-def overview_markdown(result: dict, published: bool) -> str:
+def overview_markdown(result: GradeReport, published: bool) -> str:
     """The top of the report. Unpublished: the visible score only, never a total that includes hidden checks."""
-    questions = [(q, result["questions"][q]) for q in QUESTION_IDS if q in result.get("questions", {})]
-    hidden_worth = sum(float(c.get("max_score", 0)) for _, e in questions if not e.get("extra_credit")
-                       for c in e.get("checks", []) if not c.get("public"))
-    any_hidden = any(not c.get("public") for _, e in questions for c in e.get("checks", []))
+    questions = [(q, result.questions[q]) for q in QUESTION_IDS if q in result.questions]
+    hidden_worth = sum(c.max_score for _, e in questions if not e.extra_credit for c in e.checks if not c.public)
+    any_hidden = any(not c.public for _, e in questions for c in e.checks)
     vis, vis_max = visible_score(result)
     lines = []
     if published:
-        lines.append(f"**Score: {points(result['total'], result['max_total'])}** (public and hidden checks; "
+        lines.append(f"**Score: {points(result.total, result.max_total)}** (public and hidden checks; "
                      f"public checks {points(vis, vis_max)}).")
     elif any_hidden:
         lines.append(f"**Visible score: {points(vis, vis_max)}** (public checks only).")
@@ -231,53 +233,46 @@ def overview_markdown(result: dict, published: bool) -> str:
                      "score are published with the grades.")
     else:
         lines.append(f"**Score on the public checks: {points(vis, vis_max)}**")
-    if any(e.get("extra_credit") for _, e in questions):
+    if any(e.extra_credit for _, e in questions):
         lines.append("")
         lines.append("Extra-credit questions add to the score but not to the maximum.")
     lines += ["", "| question | points | passed | failed | skipped |" + (" hidden checks |" if any_hidden else ""),
               "|---|---|---|---|---|" + ("---|" if any_hidden else "")]
     for q, e in questions:
-        shown = [c for c in e.get("checks", []) if _shown(c, published)]
-        statuses = [check_status(c) for c in shown]
-        if published:
-            score, top = e.get("score", 0), e.get("max_score", 0)
-        else:
-            score = sum(float(c.get("score", 0)) for c in shown)
-            top = sum(float(c.get("max_score", 0)) for c in shown)
-        name = md_cell(question_label(q, e)) + (" (forbidden shortcut: scores 0)" if e.get("forbidden") else "")
+        shown = [c for c in e.checks if _shown(c, published)]
+        statuses = [c.status for c in shown]
+        score, top = _question_points(e, shown, published)
+        name = md_cell(question_label(q, e)) + (" (forbidden shortcut: scores 0)" if e.forbidden else "")
         row = f"| {name} | {points(score, top)} | {statuses.count('passed')} | {statuses.count('failed')} | {statuses.count('skipped')} |"
         if any_hidden:
-            row += f" {sum(not c.get('public') for c in e.get('checks', []))} |"
+            row += f" {sum(not c.public for c in e.checks)} |"
         lines.append(row)
-    problems = result.get("problems") or []
-    if problems:
-        lines += ["", "**Notes:**", *_listed(problems, 300)]
+    if result.problems:
+        lines += ["", "**Notes:**", *_listed(result.problems, 300)]
     return "\n".join(lines)
 
 
-def render_markdown(result: dict, published: bool = False) -> str:
+def render_markdown(result: GradeReport, published: bool = False) -> str:
     """The whole report: the overview, then per question its table and each failure's feedback.
 
     ``published=False`` shows what a student sees before grades are published (public checks
     and counts of hidden ones); ``True`` also lists hidden checks, with their property-only text.
     """
-    parts = [f"# Feedback for {md_escape(clip(result.get('student', ''), NAME_CHARS))}", "", overview_markdown(result, published)]
+    parts = [f"# Feedback for {md_escape(clip(result.student, NAME_CHARS))}", "", overview_markdown(result, published)]
     for q in QUESTION_IDS:
-        e = result.get("questions", {}).get(q)
+        e = result.questions.get(q)
         if e is None:
             continue
-        shown = [c for c in e.get("checks", []) if _shown(c, published)]
-        score = e.get("score", 0) if published else sum(float(c.get("score", 0)) for c in shown)
-        top = e.get("max_score", 0) if published else sum(float(c.get("max_score", 0)) for c in shown)
+        shown = [c for c in e.checks if _shown(c, published)]
+        score, top = _question_points(e, shown, published)
         parts += ["", f"## {md_escape(question_label(q, e))}: {points(score, top)}", "", question_summary(e, published)]
-        forbidden = e.get("forbidden") or []
-        if forbidden:
-            parts += ["", "\n".join(["**Forbidden shortcut** (the question scores 0):", *_listed(forbidden, 300)])]
+        if e.forbidden:
+            parts += ["", "\n".join(["**Forbidden shortcut** (the question scores 0):", *_listed(e.forbidden, 300)])]
         for c in shown:
-            if check_status(c) == "failed":
-                parts += ["", f"### {md_escape(clip(c.get('name', ''), NAME_CHARS))}", "", check_markdown(c)]
-        for m in e.get("manual") or []:
-            parts += ["", f"*{md_escape(clip(m.get('name', ''), NAME_CHARS))}* is graded by hand ({m.get('max_score')} point(s))."]
+            if c.status == "failed":
+                parts += ["", f"### {md_escape(clip(c.name, NAME_CHARS))}", "", check_markdown(c)]
+        for m in e.manual:
+            parts += ["", f"*{md_escape(clip(m.name, NAME_CHARS))}* is graded by hand ({m.max_score:g} point(s))."]
     return "\n".join(parts) + "\n"
 
 
@@ -292,46 +287,43 @@ def _test(name: str, number: str, score: float, max_score: float, status: str, o
     return t
 
 
-def gradescope_json(result: dict, extra: dict | None = None) -> dict:
+def gradescope_json(result: GradeReport, extra: dict | None = None) -> dict:
     """Gradescope's schema: per question a visible summary (q.0), one test per check, forbidden and manual entries.
 
     ``extra``: more ``extra_data`` (the seed record from grader.identity).
     """
     tests = []
     for q in QUESTION_IDS:
-        entry = result["questions"].get(q)
+        entry = result.questions.get(q)
         if entry is None:
             continue
         label = question_label(q, entry)
-        public = [c for c in entry["checks"] if c.get("public") and not c.get("skipped")]
+        public = [c for c in entry.checks if c.public and not c.skipped]
         tests.append(_test(f"{label}: summary", f"{q}.0", 0.0, 0.0,
-                           "passed" if all(c["passed"] for c in public) and not entry.get("forbidden") else "failed",
+                           "passed" if all(c.passed for c in public) and not entry.forbidden else "failed",
                            question_summary(entry, published=False), "visible"))
-        for i, c in enumerate(entry["checks"], 1):
-            status = check_status(c)
-            tests.append(_test(f"{label}: {c['name']}", f"{q}.{i}", c["score"], c["max_score"],
-                               "failed" if status == "failed" else "passed",  # a skip is 0/0, not a failure
-                               check_markdown(c), "visible" if c.get("public") else "after_published", c.get("seconds", 0.0)))
-        forbidden = entry.get("forbidden") or []
-        if forbidden:
-            text = "\n".join(["This question scores 0. Found:", "", *_listed(forbidden, 300)])
+        for i, c in enumerate(entry.checks, 1):
+            tests.append(_test(f"{label}: {c.name}", f"{q}.{i}", c.score, c.max_score,
+                               "failed" if c.status == "failed" else "passed",  # a skip is 0/0, not a failure
+                               check_markdown(c), "visible" if c.public else "after_published", c.seconds))
+        if entry.forbidden:
+            text = "\n".join(["This question scores 0. Found:", "", *_listed(entry.forbidden, 300)])
             tests.append(_test(f"{label}: forbidden shortcut", f"{q}.forbidden", 0.0, 0.0, "failed", text, "visible"))
-        if entry.get("flags"):
+        if entry.flags:
             text = ("This question scores 0: while it was graded, the code being graded tampered with the grader "
                     "(its probes, its state or its channel). The course staff can see what was found.")
             tests.append(_test(f"{label}: tampering", f"{q}.flags", 0.0, 0.0, "failed", text, "visible"))
-        for j, m in enumerate((entry.get("manual") or [])[:LIST_ITEMS], 1):
-            text = f"Graded by hand, {m.get('max_score')} point(s): {md_escape(clip(m.get('prompt', ''), 1000))}"
-            tests.append(_test(f"{label}: {m.get('name')} (graded by hand)", f"{q}.manual{j}", 0.0, 0.0, "passed", text, "visible"))
+        for j, m in enumerate(entry.manual[:LIST_ITEMS], 1):
+            text = f"Graded by hand, {m.max_score:g} point(s): {md_escape(clip(m.prompt, 1000))}"
+            tests.append(_test(f"{label}: {m.name} (graded by hand)", f"{q}.manual{j}", 0.0, 0.0, "passed", text, "visible"))
     vis, vis_max = visible_score(result)
-    extra_data = {"seed": result["seed"], "mode": result.get("mode"), "environment": result.get("environment", {}),
+    extra_data = {"seed": result.seed, "mode": result.mode, "environment": result.environment,
                   "visible_score": vis, "visible_max": vis_max,
-                  "question_scores": {q: e["score"] for q, e in result["questions"].items()},
-                  "flags": {q: e["flags"] for q, e in result["questions"].items() if e.get("flags")}}
+                  "question_scores": {q: e.score for q, e in result.questions.items()}, "flags": result.flags}
     extra_data.update(extra or {})
     data = {
-        "score": result["total"],
-        "execution_time": result.get("seconds", 0.0),
+        "score": result.total,
+        "execution_time": result.seconds,
         "output": overview_markdown(result, published=False),
         "output_format": OUTPUT_FORMAT,
         "test_output_format": OUTPUT_FORMAT,

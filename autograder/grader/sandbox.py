@@ -29,7 +29,7 @@ from pathlib import Path
 
 from grader.runtime import wire
 from grader.access import cuda_devices, read_paths, sandbox_user
-from grader.reaper import LIVE, reap_orphans
+from grader.reaper import LIVE, kill_group, reap_orphans
 
 HERE = Path(__file__).resolve().parent
 RUNTIME = HERE / "runtime"  # the code that runs in the student's process, copied whole
@@ -120,21 +120,29 @@ class Scratch:
             os.chown(self.work, self.owner_uid, -1)
 
 
-def child_environment(scratch: Scratch, limits: Limits) -> dict:
-    """The whole environment of the template and its children: nothing of the grader's own."""
-    user = sandbox_user()
+def sandbox_environment(work: Path) -> dict:
+    """The scrubbed environment every process that runs student code starts with (a package
+    child, a notebook's cells): nothing of the grader's own, ``work`` as home and temp folder."""
     return {
         "PATH": "/usr/bin:/bin",
-        "HOME": str(scratch.work),
-        "TMPDIR": str(scratch.work),
+        "HOME": str(work),
+        "TMPDIR": str(work),
         "LANG": "C.UTF-8",
-        "GRADER_CHILD": "1",  # marks their orphans for reap_orphans
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLBACKEND": "Agg",
         "OMP_NUM_THREADS": "1",  # also keeps the template single-threaded, so forking it is safe
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+    }
+
+
+def child_environment(scratch: Scratch, limits: Limits) -> dict:
+    """The whole environment of the template and its children."""
+    user = sandbox_user()
+    return {
+        **sandbox_environment(scratch.work),
+        "GRADER_CHILD": "1",  # marks their orphans for reap_orphans
         "GRADER_READ_PATHS": os.pathsep.join(read_paths() + [str(scratch.runner), str(scratch.package)]),
         "GRADER_WRITE_PATHS": os.pathsep.join([str(scratch.work), "/dev/null"] + cuda_devices()),
         # applied by each child to itself before it reads any student file; with a GPU the memory
@@ -213,11 +221,7 @@ class Template:
             self.sock.close()
             self.sock = None
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            self.proc.wait()
+            kill_group(self.proc)
             LIVE.discard(self.proc.pid)
             self.proc = None
             reap_orphans()  # children it had left, now ours
@@ -286,14 +290,7 @@ class Child:
     def close(self) -> None:
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
+        kill_group(self.proc)
         events, _ = self.read_events()  # what it wrote before it ended still counts
         self.leftover_events += events
         LIVE.discard(self.proc.pid)

@@ -56,7 +56,7 @@ def main(tmp: Path) -> dict:
         t.join()
     final = {k: len(v) for k, v in listeners.stop().items()}
     return {"control": control, "after_control": after_control, "final": final,
-            **{n: {k: r[k] for k in ("score", "error", "confinement")} for n, r in results.items()}}
+            **{n: {"score": r.score, "error": r.error, "confinement": r.confinement} for n, r in results.items()}}
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
 from grader.identity import local_identity, seed_for, seed_record
+from grader.outcome import GradeReport
 from grader.results import failure_json, gradescope_json, render_markdown, write_json_atomic, write_text_atomic
 from grader.submission import student_name
 
@@ -35,7 +36,7 @@ def gradebook_names(submissions: list[Path]) -> dict[Path, str]:
     return names
 
 
-def _grade_one(path: str, student: str, seed: int | None, limits=None) -> dict:
+def _grade_one(path: str, student: str, seed: int | None, limits=None) -> GradeReport:
     """Grade one submission; ``seed=None``: the student's own seed (derived from the gradebook name)."""
     from grader.engine import grade_submission
 
@@ -43,20 +44,20 @@ def _grade_one(path: str, student: str, seed: int | None, limits=None) -> dict:
         identity = local_identity(student)
         own_seed = seed if seed is not None else seed_for(identity)
         result = grade_submission(Path(path), seed=own_seed, limits=limits, student=student)
-        result["seed_record"] = seed_record(identity, own_seed, overridden=seed is not None)
+        result.seed_record = seed_record(identity, own_seed, overridden=seed is not None)
     except Exception as exc:  # noqa: BLE001 - one grader failure must not lose the class's other grades
-        result = {"student": student, "error": f"{type(exc).__name__}: {exc}"}
-    result["submission"] = Path(path).name
+        result = GradeReport(student, error=f"{type(exc).__name__}: {exc}")
+    result.submission = Path(path).name
     return result
 
 
-def grade_folder(folder: Path, out: Path, *, seed: int | None = None, workers: int | None = None, progress=True, limits=None) -> list[dict]:
+def grade_folder(folder: Path, out: Path, *, seed: int | None = None, workers: int | None = None, progress=True, limits=None) -> list[GradeReport]:
     submissions = find_submissions(folder)
     out.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         os.chmod(out, 0o700)  # children run as another user where possible; the gradebook is not theirs to read
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
-    results: list[dict] = []
+    results: list[GradeReport] = []
     bar = _progress(len(submissions)) if progress else None
     # spawn, not fork: a forked copy of a process whose torch thread pools already started can deadlock
     names = gradebook_names(submissions)
@@ -67,54 +68,52 @@ def grade_folder(folder: Path, out: Path, *, seed: int | None = None, workers: i
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a worker that died (killed, out of memory)
-                result = {"student": names[path], "submission": path.name, "error": f"worker failed: {type(exc).__name__}: {exc}"}
+                result = GradeReport(names[path], submission=path.name, error=f"worker failed: {type(exc).__name__}: {exc}")
             results.append(result)
-            student_dir = out / result["student"]
-            data = failure_json(result["error"]) if "error" in result else gradescope_json(result, extra=result.get("seed_record"))
+            student_dir = out / result.student
+            data = failure_json(result.error) if result.error else gradescope_json(result, extra=result.seed_record)
             write_json_atomic(student_dir / "results.json", data)
             # the student's report as it reads once grades are published (hidden checks: property only)
-            write_text_atomic(student_dir / "feedback.md", data["output"] if "error" in result else render_markdown(result, published=True))
+            write_text_atomic(student_dir / "feedback.md", data["output"] if result.error else render_markdown(result, published=True))
             if bar:
-                bar.update(result["student"])
+                bar.update(result.student)
     if bar:
         bar.close()
-    results.sort(key=lambda r: r["student"])
+    results.sort(key=lambda r: r.student)
     write_csv(results, out / "grades.csv")
     write_histogram(results, out / "histogram.png")
     return results
 
 
-def flags_of(result: dict) -> str:
+def flags_of(result: GradeReport) -> str:
     """What the instructor should look at, per question: tampering with the grader, then forbidden shortcuts."""
-    questions = result.get("questions", {})
-    found = [f"{q}: tampering: {flag}" for q, e in questions.items() for flag in e.get("flags", [])]
-    found += [f"{q}: forbidden: {message}" for q, e in questions.items() for message in e.get("forbidden", [])]
+    found = [f"{q}: tampering: {flag}" for q, e in result.questions.items() for flag in e.flags]
+    found += [f"{q}: forbidden: {message}" for q, e in result.questions.items() for message in e.forbidden]
     return "; ".join(found)[:2000]
 
 
-def write_csv(results: list[dict], path: Path) -> None:
+def write_csv(results: list[GradeReport], path: Path) -> None:
     """grades.csv: the contract's columns (student, total, max_total, one per question), then the
     submission's original folder or zip name and the instructor's flags."""
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "total", "max_total", *QUESTION_IDS, "submission", "flags"])
         for r in results:
-            if "error" in r:
-                writer.writerow([r["student"], 0, MAX_TOTAL, *[0 for _ in QUESTION_IDS], r.get("submission", ""),
-                                 f"grader error: {r['error']}"[:300]])
+            if r.error:
+                writer.writerow([r.student, 0, MAX_TOTAL, *[0 for _ in QUESTION_IDS], r.submission, f"grader error: {r.error}"[:300]])
                 continue
-            writer.writerow([r["student"], f"{r['total']:g}", f"{r['max_total']:g}",
-                             *[f"{r['questions'][q]['score']:g}" if q in r["questions"] else 0 for q in QUESTION_IDS],
-                             r.get("submission", ""), flags_of(r)])
+            writer.writerow([r.student, f"{r.total:g}", f"{r.max_total:g}",
+                             *[f"{r.questions[q].score:g}" if q in r.questions else 0 for q in QUESTION_IDS],
+                             r.submission, flags_of(r)])
 
 
-def write_histogram(results: list[dict], path: Path) -> None:
+def write_histogram(results: list[GradeReport], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    totals = [0.0 if "error" in r else r["total"] for r in results]
+    totals = [0.0 if r.error else r.total for r in results]
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.hist(totals, bins=20, range=(0, MAX_TOTAL + POINTS["winograd"]), color="#3b7dd8", edgecolor="white")
     ax.axvline(MAX_TOTAL, color="grey", linestyle="--", label=f"max {MAX_TOTAL:g} (+{POINTS['winograd']:g} extra credit)")
@@ -127,12 +126,12 @@ def write_histogram(results: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def summary_table(results: list[dict]) -> str:
+def summary_table(results: list[GradeReport]) -> str:
     """Mean and spread per question, for the terminal."""
-    graded = [r for r in results if "error" not in r]
+    graded = [r for r in results if not r.error]
     lines = [f"{'question':<12}{'mean':>8}{'stdev':>8}{'min':>7}{'max':>7}{'points':>8}"]
     for q in QUESTION_IDS + ("total",):
-        scores = [r["total"] if q == "total" else r["questions"][q]["score"] for r in graded if q == "total" or q in r["questions"]]
+        scores = [r.total if q == "total" else r.questions[q].score for r in graded if q == "total" or q in r.questions]
         if not scores:
             continue
         points = MAX_TOTAL if q == "total" else POINTS[q]
@@ -141,10 +140,10 @@ def summary_table(results: list[dict]) -> str:
         lines.append(f"{q + tag:<12}{statistics.mean(scores):>8.2f}{spread:>8.2f}{min(scores):>7.1f}{max(scores):>7.1f}{points:>8g}")
     lines.append("* extra credit")
     for r in results:
-        if "error" in r:
-            lines.append(f"GRADER ERROR for {r['student']}: {r['error']} (recorded as 0)")
+        if r.error:
+            lines.append(f"GRADER ERROR for {r.student}: {r.error} (recorded as 0)")
         elif flags_of(r):
-            lines.append(f"FLAGGED {r['student']}: {flags_of(r)[:300]}")
+            lines.append(f"FLAGGED {r.student}: {flags_of(r)[:300]}")
     return "\n".join(lines)
 
 

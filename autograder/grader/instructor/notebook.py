@@ -33,6 +33,7 @@ notebook's own ``grader.check`` output. ``grader.check`` keeps working for the s
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -44,6 +45,7 @@ import time
 from pathlib import Path
 
 from grader import access
+from grader.outcome import CheckOutcome, ManualAnswer, NotebookReport
 from grader.instructor.notebook_file import NotebookProblem, code_cells, manual_answers, read_notebook, sanitize
 from grader.instructor.notebook_judge import answer_names, read_test
 from grader.instructor.notebook_process import NotebookLimits, run_notebook
@@ -70,30 +72,18 @@ def load_assets(assets_dir: Path | None = None) -> dict:
     return {"root": assets, "questions": questions, "tests": tests, "names": names}
 
 
-def _manual_entries(questions: dict, answers: dict | None = None) -> list[dict]:
-    entries = []
-    for q in questions["questions"]:
-        if q["manual"]:
-            entry = {"name": q["name"], "max_score": float(q["points"]), "prompt": q["prompt"]}
-            if answers is not None:
-                entry["answer"] = answers.get(q["name"])
-            entries.append(entry)
-    return entries
-
-
-def _result(questions: dict | None, tests: list, error: str | None, answers: dict | None = None,
-            outcome=None, cells: list | None = None) -> dict:
-    max_score = float(sum(q["points"] for q in questions["questions"] if not q["manual"])) if questions else 0.0
-    return {
-        "score": float(round(sum(t["score"] for t in tests), 6)),
-        "max_score": max_score,
-        "tests": tests,
-        "manual": _manual_entries(questions, answers) if questions else [],
-        "error": error,
-        "confinement": outcome.confinement if outcome else {},
-        "cell_errors": [f"{_cell_label(cells, i)}: {e}" for i, e in sorted(outcome.cell_errors.items())][:20]
-        if outcome else [],
-    }
+def _result(questions: dict | None, checks: list[CheckOutcome], error: str | None, answers: dict | None = None,
+            outcome=None, cells: list | None = None) -> NotebookReport:
+    auto = [q for q in questions["questions"] if not q["manual"]] if questions else []
+    manual = [q for q in questions["questions"] if q["manual"]] if questions else []
+    return NotebookReport(
+        max_score=float(sum(q["points"] for q in auto)),
+        checks=checks,
+        manual=[ManualAnswer(q["name"], float(q["points"]), q["prompt"], (answers or {}).get(q["name"])) for q in manual],
+        error=error,
+        confinement=outcome.confinement if outcome else {},
+        cell_errors=[f"{_cell_label(cells, i)}: {e}" for i, e in sorted(outcome.cell_errors.items())][:20] if outcome else [],
+    )
 
 
 def readable_assets(read_paths: list[str], assets: Path) -> list[str]:
@@ -145,7 +135,7 @@ def finish_judge(proc: subprocess.Popen, values: dict, timeout: float) -> tuple[
 # --------------------------------------------------------------------------------------------
 # Scores.
 
-def score_tests(questions: dict, otter_tests: dict, notes: dict | None = None) -> list[dict]:
+def score_tests(questions: dict, otter_tests: dict, notes: dict | None = None) -> list[CheckOutcome]:
     """One public and one hidden entry per autograded question, points from ``questions.json``.
 
     Only the pass/fail of each case is taken from the judge; a question whose cases do not line
@@ -179,9 +169,9 @@ def score_tests(questions: dict, otter_tests: dict, notes: dict | None = None) -
                 output = f"{q['name']}: public test failed\n" + "\n".join(m for m in messages if m)
             if not hidden and notes.get(q["name"]):
                 output += "\n" + notes[q["name"]]
-            entries.append({"name": f"{q['name']} (hidden)" if hidden else q["name"],
-                            "score": round(min(score, possible), 6), "max_score": possible,
-                            "output": output, "visibility": "hidden" if hidden else "visible"})
+            entries.append(CheckOutcome(f"{q['name']} (hidden)" if hidden else q["name"], public=not hidden, weight=possible,
+                                        passed=bool(possible) and score >= possible, feedback=output,
+                                        score=round(min(score, possible), 6), max_score=possible))
     return entries
 
 
@@ -209,7 +199,7 @@ def _run_problems(cells: list, outcome) -> str | None:
 
 
 def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds: float | None = None, workdir=None,
-                   package_dir=None, assets_dir=None, read_paths=None) -> dict:
+                   package_dir=None, assets_dir=None, read_paths=None) -> NotebookReport:
     """Grade ``notebook_path``; never raises.
 
     Args:
@@ -227,12 +217,9 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
             ``grader.access.read_paths()``); none may contain the grading material.
 
     Returns:
-        ``{"score", "max_score", "tests": [{"name", "score", "max_score", "output", "visibility"}],
-        "manual": [{"name", "max_score", "prompt", "answer"}], "error": None or str,
-        "confinement": {"landlock", "seccomp", "netns", "uid"}, "cell_errors": [str]}`` (the
-        cells that raised, for the student's feedback). Each autograded question gives
-        a visible entry (public tests: type and format) and a hidden one (values). ``error`` says
-        why a notebook scored 0 without being run, or which cells stopped it.
+        a :class:`NotebookReport`. Each autograded question gives a public check (public tests:
+        type and format) and a hidden one (values); ``error`` says why a notebook scored 0
+        without being run, or which cells stopped it.
     """
     started = time.monotonic()
     deadline = started + float(deadline_seconds)
@@ -289,4 +276,4 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
 
 if __name__ == "__main__":  # PYTHONPATH=autograder python -m grader.instructor.notebook NOTEBOOK [PACKAGE_DIR]
     result = grade_notebook(sys.argv[1], package_dir=sys.argv[2] if len(sys.argv) > 2 else None)
-    print(json.dumps(result, indent=2))
+    print(json.dumps(dataclasses.asdict(result), indent=2))

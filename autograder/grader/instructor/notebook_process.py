@@ -27,7 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.sandbox import install_runtime, runtime_command
+from grader.reaper import kill_group
+from grader.sandbox import install_runtime, runtime_command, sandbox_environment
 
 MAX_LINE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 16 << 20
@@ -120,19 +121,7 @@ def prepare_run(scratch: Path, attempt: int, package_dir: Path | None, notebook_
 
 
 def _env(work: Path) -> dict:
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(work),
-        "TMPDIR": str(work),
-        "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(work / ".matplotlib"),
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
+    return {**sandbox_environment(work), "MPLCONFIGDIR": str(work / ".matplotlib")}
 
 
 def _signal_name(number: int) -> str:
@@ -140,17 +129,6 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return "unknown signal"
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # start_new_session: the group id is the runner's pid
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def run_once(cells: list, names: list[str], runner: Path, work: Path, *, read_paths: list[str],
@@ -232,7 +210,7 @@ def run_once(cells: list, names: list[str], runner: Path, work: Path, *, read_pa
     except ProtocolError as exc:
         failure = f"the grader's channel was tampered with ({exc})"
     finally:
-        _kill_group(proc)
+        kill_group(proc)
         os.close(read_fd)
     return report, current, failure
 
