@@ -1,6 +1,8 @@
 """Question ``im2col`` (10 points): im2col with Python loops."""
 from __future__ import annotations
 
+import numpy as np
+
 from grader.checks import check
 from grader.common import check_im2col
 from grader.trusted import canonical
@@ -27,3 +29,8 @@ def _(ctx):
     x = ctx.randn(1, 2, 7, 7)
     for kw in (dict(stride=2), dict(padding=1), dict(dilation=2)):
         check_im2col(ctx, "im2col_loop", x, 3, **kw)
+
+
+@check("im2col", "float32 input gives a float32 matrix (the input's dtype)", public=True)
+def _(ctx):
+    check_im2col(ctx, "im2col_loop", ctx.randn(2, 2, 5, 6, dtype=np.float32), (2, 3), stride=(1, 2))
