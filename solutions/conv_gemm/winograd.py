@@ -88,8 +88,8 @@ def winograd_conv2d(x, w, b=None, padding=0) -> np.ndarray:
     # (i, l) of the 4x4 transform domain.
     U = np.einsum("ij,ocjk,lk->iloc", G, w.astype(x.dtype, copy=False), G, optimize=True).reshape(16, c_out, c)
     # Output transform AT m AT^T as one (4, 16) matrix: y[r, s] = sum_il AT[r, i] AT[s, l] m[i, l]
-    # (the Kronecker product AT x AT acting on the 16 entries of m). Applied as one GEMM with
-    # K = 16, it reads the 16 products once, where 24 add/subtract passes read them 3 times.
+    # (the Kronecker product AT x AT acting on the 16 entries of m). As one GEMM with K = 16 it
+    # reads the 16 products once; the separable form is 24 add/subtract passes over memory.
     AA = np.einsum("ri,sl->rsil", AT, AT).reshape(4, 16)
     # Layout. Tile (t, u) reads rows 2t..2t+3 and columns 2u..2u+3 of the zero-padded image (padded
     # to 2*th + 2 rows and 2*tw + 2 columns, so that every tile fits). Split the padded image by
@@ -97,8 +97,8 @@ def winograd_conv2d(x, w, b=None, padding=0) -> np.ndarray:
     # row j is then plane row t + j // 2 of the planes with a = j % 2, and the same for columns:
     # each of the 16 entries of every tile is one plane shifted by 0 or 1 row and 0 or 1 column.
     # With each plane flattened, a shift is an offset into one long vector (1 for a column,
-    # tw+1 for a row), so every transform step below is a ufunc pass over whole contiguous
-    # vectors, not thousands of short strided rows. Positions with u = tw wrap around into the
+    # tw+1 for a row), so every transform step below is a ufunc pass over long contiguous
+    # stretches (a whole plane per channel), not thousands of short strided rows. Positions with u = tw wrap around into the
     # next row: they are garbage, computed along and never written to y; so is tile row t = th,
     # which is not computed at all: V, M and the products hold th * (tw + 1) positions per channel.
     plane = (th + 1) * (tw + 1)
