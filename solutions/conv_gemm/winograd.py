@@ -72,48 +72,45 @@ def winograd_conv2d(x, w, b=None, padding=0) -> np.ndarray:
     c_out = w.shape[0]
     th, tw = -(-ho // 2), -(-wo // 2)  # tiles per axis, rounded up
 
-    def signed_sum(M, parts, out):
-        """``out[i] = sum_j M[i, j] * parts[j]`` for a matrix of 0 and +-1 entries, as BT and AT are.
+    def signed_sum(row, parts, out):
+        """The ufunc calls of ``out = sum_j row[j] * parts[j]`` for a row of 0 and +-1 entries, as BT's.
 
-        The transforms are therefore additions and subtractions only (one ufunc pass per term,
-        no multiplications); every row of BT and AT has a +1 and at least two terms.
+        Additions and subtractions only, no multiplications; every row of BT has exactly one +1
+        and one other nonzero entry, so this is one call. Returned as ``(ufunc, a, b, out)`` to
+        run for every image: the views are made once and the buffers reused.
         """
-        for i, row in enumerate(M):
-            plus = [p for p, m in zip(parts, row) if m > 0]
-            minus = [p for p, m in zip(parts, row) if m < 0]
-            if minus:
-                np.subtract(plus[0], minus.pop(0), out=out[i])
-            else:
-                np.add(plus[0], plus.pop(1), out=out[i])
-            for p in plus[1:]:
-                out[i] += p
-            for p in minus:
-                out[i] -= p
+        plus = [p for p, m in zip(parts, row) if m > 0]
+        minus = [p for p, m in zip(parts, row) if m < 0]
+        first = (np.subtract, plus[0], minus.pop(0)) if minus else (np.add, plus[0], plus.pop(1))
+        return [(*first, out)] + [(np.add, out, p, out) for p in plus[1:]] + [(np.subtract, out, p, out) for p in minus]
 
-    # Kernel transform U = G g G^T, once per filter: (4, 4, C_out, C).
-    U = np.einsum("ij,ocjk,lk->iloc", G, w.astype(x.dtype, copy=False), G, optimize=True)
+    # Kernel transform U = G g G^T, once per filter: 16 (C_out, C) matrices, one per point
+    # (i, l) of the 4x4 transform domain.
+    U = np.einsum("ij,ocjk,lk->iloc", G, w.astype(x.dtype, copy=False), G, optimize=True).reshape(16, c_out, c)
+    # Output transform AT m AT^T as one (4, 16) matrix: y[r, s] = sum_il AT[r, i] AT[s, l] m[i, l]
+    # (the Kronecker product AT x AT acting on the 16 entries of m). As one GEMM with K = 16 it
+    # reads the 16 products once; the separable form is 24 add/subtract passes over memory.
+    AA = np.einsum("ri,sl->rsil", AT, AT).reshape(4, 16)
     # Layout. Tile (t, u) reads rows 2t..2t+3 and columns 2u..2u+3 of the zero-padded image (padded
     # to 2*th + 2 rows and 2*tw + 2 columns, so that every tile fits). Split the padded image by
     # row and column parity: planes[a, b] = padded[:, a::2, b::2], (C, th+1, tw+1) each. Tile
     # row j is then plane row t + j // 2 of the planes with a = j % 2, and the same for columns:
     # each of the 16 entries of every tile is one plane shifted by 0 or 1 row and 0 or 1 column.
     # With each plane flattened, a shift is an offset into one long vector (1 for a column,
-    # tw+1 for a row), so every transform step below is a few ufunc passes over whole contiguous
-    # vectors, not thousands of short strided rows. Positions with t = th or u = tw wrap around
-    # into the next row or channel: they are garbage, computed along and never written to y.
-    # Their share of the work is (th+1)(tw+1)/(th*tw) - 1 (7% at 56x56).
+    # tw+1 for a row), so every transform step below is a ufunc pass over long contiguous
+    # stretches (a whole plane per channel), not thousands of short strided rows. Positions with u = tw wrap around into the
+    # next row: they are garbage, computed along and never written to y; so is tile row t = th,
+    # which is not computed at all: V, M and the products hold th * (tw + 1) positions per channel.
     plane = (th + 1) * (tw + 1)
     size = c * plane
-    cols1, rows1 = size - 1, size - 1 - (tw + 1)  # how much a column shift, then a row shift, leave
-    # One image at a time: its transformed tiles (16 numbers per 4 pixels) stay in cache from one
-    # stage to the next. The work arrays are allocated once and reused (a fresh multi-MB array
-    # costs page faults); zeroed once, so the never-computed tail of V holds zeros, not garbage.
+    width = th * (tw + 1)
+    # One image at a time: its transformed tiles stay in cache from one stage to the next. The
+    # work arrays are allocated once and reused (a fresh multi-MB array costs page faults).
     planes = np.zeros((2, 2, size), x.dtype)  # the padding: zeros written once, never overwritten
-    half = np.empty((2, 4, size), x.dtype)  # half[a, l]: column transform of the rows of parity a
-    V = np.zeros((4, 4, size), x.dtype)
-    M = np.empty((4, 4, c_out, plane), x.dtype)
-    rows = np.empty((2, 4, c_out, plane), x.dtype)
-    out = np.empty((2, c_out, plane, 2), x.dtype)  # [r, o, position, s]: s last, as in y
+    half = np.zeros((2, 4, size), x.dtype)  # half[a, l]: column transform of the rows of parity a
+    V = np.empty((c, width), x.dtype)  # one point (i, l) of the input transform, (C, positions)
+    M = np.empty((4, 4, c_out, width), x.dtype)  # the 16 products U[i, l] @ V[i, l]
+    out = np.empty((2, 2, c_out, th, tw + 1), x.dtype)  # out[r, s]: output pixel (2t + r, 2u + s)
     y = np.empty((n, c_out, th, 2, tw, 2), x.dtype)  # [n, o, t, r, u, s]: output pixel (2t + r, 2u + s)
 
     def parity(pad, a, length):
@@ -126,32 +123,41 @@ def winograd_conv2d(x, w, b=None, padding=0) -> np.ndarray:
     fill = [(planes[a, bb].reshape(c, th + 1, tw + 1)[:, pr, pc], (slice(None), ir, ic))
             for a in range(2) for bb in range(2)
             for (pr, ir), (pc, ic) in [(parity(ph, a, h), parity(pw, bb, wd))]]
+    # Input transform V = BT d BT^T, columns first: tile column k is the plane of column parity
+    # k % 2 shifted by k // 2 columns; both row parities a in one call (a (2, size) view).
+    # (The last position of half is never computed: it is zero, and only feeds garbage.)
+    cols = [planes[:, k % 2, k // 2 : k // 2 + size - 1] for k in range(4)]
+    columns = [step for l in range(4) for step in signed_sum(BT[l], cols, half[:, l, : size - 1])]
+    # Then rows, one point (i, l) at a time: tile row j is half[j % 2, l] shifted by j // 2 rows.
+    half_c = half.reshape(2, 4, c, plane)
+    points = []
+    for i in range(4):
+        for l in range(4):
+            shifted = [half_c[j % 2, l, :, (j // 2) * (tw + 1) : (j // 2) * (tw + 1) + width] for j in range(4)]
+            points.append((signed_sum(BT[i], shifted, V), U[4 * i + l], M[i, l]))
     for img, y_img in zip(x, y):
         for dest, src in fill:
             np.copyto(dest, img[src])
-        # Input transform V = BT d BT^T of every tile at once, columns first: tile column k is
-        # the plane of column parity k % 2 shifted by k // 2 columns.
-        for a in range(2):
-            signed_sum(BT, [planes[a, k % 2, k // 2 : k // 2 + cols1] for k in range(4)], half[a, :, :cols1])
-        # Then rows: tile row j is half[j % 2] shifted by j // 2 rows. V[i, l] is a (C, plane) matrix.
-        for l in range(4):
-            shifted = [half[j % 2, l, (j // 2) * (tw + 1) : (j // 2) * (tw + 1) + rows1] for j in range(4)]
-            signed_sum(BT, shifted, V[:, l, :rows1])
-        # The multiplication stage: 16 GEMMs over channels, one per point of the 4x4 transform
-        # domain, (C_out, C) @ (C, plane). This is where F(2, 3) saves 36/16 of the work.
-        np.matmul(U, V.reshape(4, 4, c, plane), out=M)
+        for ufunc, p, q, o in columns:
+            ufunc(p, q, out=o)
+        # The multiplication stage: 16 GEMMs over channels, one per point (i, l) of the transform
+        # domain, (C_out, C) @ (C, positions). This is where F(2, 3) saves 36/16 of the work.
+        # Each V[i, l] is made right before its GEMM, into the same buffer (C x positions, 200 kB
+        # at 56x56), so the GEMM reads it from cache rather than a 16 times larger V from memory.
+        for row_transform, u, m in points:
+            for ufunc, p, q, o in row_transform:
+                ufunc(p, q, out=o)
+            np.matmul(u, V, out=m)
         if b is not None:
             # Column 1 of AT is all ones, so a constant added to M[1, 1] reaches each of the four
-            # outputs of a tile exactly once: the bias costs one pass over one (C_out, plane) matrix.
+            # outputs of a tile exactly once: the bias costs one pass over one (C_out, positions) matrix.
             M[1, 1] += b.astype(x.dtype, copy=False)[:, None]
-        # Output transform AT M AT^T: rows (over i), then columns (over l), all contiguous.
-        signed_sum(AT, M, rows)  # rows[r] = sum_i AT[r, i] * M[i]
+        # Output transform AT m AT^T of every tile at once: (4, 16) @ (16, C_out * positions).
+        np.matmul(AA, M.reshape(16, -1), out=out.reshape(4, -1))
+        # Drop the wrap-around column u = tw and interleave the 2x2 outputs of each tile into y.
         for r in range(2):
-            signed_sum(AT, rows[r], [out[r, :, :, s] for s in range(2)])  # sum_l AT[s, l] * rows[r, l]
-        # Drop the wrap-around positions and interleave the 2x2 outputs of each tile into y: out's
-        # (u, s) axes are y's, so the copy runs along whole output rows of 2*tw pixels.
-        valid = out.reshape(2, c_out, th + 1, tw + 1, 2)[:, :, :th, :tw]
-        np.copyto(y_img, valid.transpose(1, 2, 0, 3, 4))
+            for s in range(2):
+                np.copyto(y_img[:, :, r, :, s], out[r, s, :, :, :tw])
     y = y.reshape(n, c_out, 2 * th, 2 * tw)[:, :, :ho, :wo]
     return np.ascontiguousarray(y)  # a copy only for an odd output size (the crop)
     # END SOLUTION
