@@ -100,3 +100,13 @@ def test_public_checks_import_without_the_instructor_folder(tmp_path):
 def test_tools_take_the_question_ids_from_the_modules():
     make_assignments = importlib.import_module("make_assignments")
     assert make_assignments.QUESTION_IDS == set(ORDER)
+
+
+def test_the_guard_watches_every_runtime_module_under_its_package_name():
+    """The audit hook's list of the grader's own modules names the runtime's modules as the child
+    imports them (grader_runtime.<name>): a stale bare name would leave their globals unwatched."""
+    from grader.runtime import guard
+
+    names = {m.rsplit(".", 1)[1] for m in guard.RUNTIME_MODULES if m.startswith(guard.RUNTIME_PACKAGE + ".")}
+    on_disk = {p.stem for p in (GRADER / "runtime").glob("*.py")} - {"__init__", "notebook_runner"}
+    assert guard.RUNTIME_PACKAGE == "grader.runtime" and names == on_disk

@@ -32,8 +32,11 @@ PASS_THROUGH = {"inspect.py", "traceback.py"}
 EVENTS = sorted(FROM_STUDENT_CODE | WITH_STUDENT_ON_STACK | {"object.__getattr__", "module_state"})
 
 
-RUNTIME_MODULES = ("__main__", "child", "probes", "guard", "loader", "wire", "rules", "landlock", "grader_standins")
-"""The child's own modules: their classes and globals are the grader's state."""
+RUNTIME_PACKAGE = __package__ or ""  # grader_runtime in the sandbox (grader.runtime where the parent imports it)
+RUNTIME_MODULES = ("__main__", "grader_standins", *(f"{RUNTIME_PACKAGE}.{m}" for m in (
+    "child", "probes", "guard", "loader", "wire", "rules", "landlock", "seccomp_filter", "template")))
+"""The child's own modules (``__main__`` is the template, the stand-ins' module is made by the
+child): their classes and globals are the grader's state."""
 
 
 class EventPipe:
