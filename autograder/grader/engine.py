@@ -62,11 +62,12 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
     os.chmod(root, 0o755)
     user = sandbox_user()
     scratch = Scratch(root / "scratch", owner_uid=user[0] if user else None)
-    template = Template(scratch, limits)  # started at the first child; forks every child of this submission
+    template = Template(scratch, limits)  # forks every child of this submission
     become_subreaper()  # what a child starts and leaves behind is adopted here, and killed
     problems = []
     try:
         scratch.prepare()
+        template.launch()  # it imports torch while the submission is staged and the grader imports its own
         if source.is_file() and source.suffix == ".zip":
             unpacked = root / "unpacked"
             unpacked.mkdir()

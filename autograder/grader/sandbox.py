@@ -158,8 +158,13 @@ class Template:
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self._buffer = b""
+        self._ready = False
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the process and return at once: it imports NumPy and torch while the grader
+        stages the submission and imports its own (the first fork waits for it to be ready)."""
+        if self.proc is not None:
+            return
         ours, theirs = socket.socketpair()
         env = dict(child_environment(self.scratch, self.limits), GRADER_TEMPLATE_FD=str(theirs.fileno()),
                    GRADER_TEMPLATE_TORCH="1")
@@ -167,11 +172,21 @@ class Template:
             self.proc = subprocess.Popen(runtime_command("template"),
                                          cwd=self.scratch.runner, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         LIVE.add(self.proc.pid)  # never an orphan to reap
         self.sock = ours
-        self._read(max(self.limits.start_seconds, 60.0))
+        self._ready = False
+
+    def start(self) -> None:
+        """Launch the process if it is not running, and wait until it has imported everything."""
+        self.launch()
+        if not self._ready:
+            self._read(max(self.limits.start_seconds, 60.0))
+            self._ready = True
 
     @property
     def alive(self) -> bool:
@@ -190,15 +205,15 @@ class Template:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
 
-    def _ask(self, request: dict, fds=()) -> dict:
+    def _ask(self, request: dict, fds=(), timeout: float = 30.0) -> dict:
         if not self.alive:
             self.close()
-            self.start()
+        self.start()
         try:
             socket.send_fds(self.sock, [json.dumps(request).encode() + b"\n"], list(fds))
         except OSError:
             raise ChildFailure("crash", "the grader's template process stopped") from None
-        return self._read(30.0)
+        return self._read(timeout)
 
     def fork(self, fds: tuple[int, int, int]) -> int:
         return int(self._ask({"op": "fork", "work": str(self.scratch.work)}, fds)["pid"])
@@ -207,6 +222,12 @@ class Template:
         if not self.alive:
             return -signal.SIGKILL  # with the template gone its children are gone too (killed below)
         return self._ask({"op": "status", "pid": pid}).get("status")
+
+    def wait(self, pid: int, seconds: float):
+        """The child's exit status once it has ended, or None if it still runs after ``seconds``."""
+        if not self.alive:
+            return -signal.SIGKILL
+        return self._ask({"op": "wait", "pid": pid, "seconds": seconds}, timeout=seconds + 30.0).get("status")
 
     def close(self) -> None:
         if self.sock is not None:
@@ -220,6 +241,8 @@ class Template:
             self.proc.wait()
             LIVE.discard(self.proc.pid)
             self.proc = None
+            self._ready = False
+            self._buffer = b""
             reap_orphans()  # children it had left, now ours
 
 
@@ -238,11 +261,16 @@ class ForkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None):
+        """Wait for the child to end (the template waits on it and answers as soon as it has)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
+        while self.returncode is None:
+            step = 1.0 if deadline is None else min(1.0, max(deadline - time.monotonic(), 0.0))
+            try:
+                self.returncode = self.template.wait(self.pid, step)
+            except ChildFailure:
+                self.returncode = -signal.SIGKILL
+            if self.returncode is None and deadline is not None and time.monotonic() >= deadline:
                 raise subprocess.TimeoutExpired("child", timeout)
-            time.sleep(0.01)
         return self.returncode
 
 

@@ -16,7 +16,7 @@ import sys
 import time
 
 import numpy as np
-from . import wire
+from . import landlock, wire
 from .guard import EventPipe, Watch
 from .loader import StudentPackage, error_info
 from .probes import (
@@ -28,6 +28,7 @@ from .probes import (
     shifted_view,
 )
 from .rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
+from .seccomp_filter import deny_sockets
 
 
 class Session:
@@ -233,8 +234,6 @@ def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
 
 def confine_self() -> int:
     """Apply Landlock before any student file is read; 0 where the kernel lacks it."""
-    from . import landlock
-
     split = lambda key: [p for p in os.environ.get(key, "").split(os.pathsep) if p]  # noqa: E731
     # of /proc only this process's own entries and the machine facts libraries read: never
     # another process's (a parallel student's environment, memory or command line)
@@ -268,8 +267,6 @@ def main():
     events = EventPipe(int(os.environ["GRADER_EVENT_FD"]))
     limit_self()
     abi = confine_self()
-    from .seccomp_filter import deny_sockets
-
     # no socket of any family, and every process it starts stays in its process group (one killpg ends them)
     seccomp = deny_sockets(keep_process_group=True)
     for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS", "GRADER_RLIMITS", "GRADER_DEMOTE"):
