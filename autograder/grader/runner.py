@@ -33,6 +33,16 @@ def tamper_reason(event: str) -> str:
     return "it reaches the grader's own state"
 
 
+def warm_up_autograd() -> None:
+    """Pay here what ``torch.autograd.grad`` imports at its first use with upstream gradients
+    (sympy, about a second), while the template starts on the other core, not inside a check
+    (the expected gradients of unfold and backward are computed that way in this process)."""
+    import torch
+
+    x = torch.ones(1, dtype=torch.float64, requires_grad=True)
+    torch.autograd.grad(x * 2, [x], torch.ones(1, dtype=torch.float64))
+
+
 class CallEvents:
     """A child's typed events for one call, read from its event pipe and checked against the vocabulary."""
 
