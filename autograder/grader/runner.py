@@ -118,6 +118,7 @@ class QuestionRunner:
             "modules": modules,
             "import_seconds": min(10.0, self.limits.start_seconds / 3),
             "known_broken": self.known_broken,
+            "compiled": self.scratch.compiled_package(),
         }
 
     def _remaining(self) -> float:

@@ -24,10 +24,11 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.runtime import wire
+from grader.runtime.loader import compile_package
 from grader.access import cuda_devices, read_paths, sandbox_user
 from grader.reaper import LIVE, reap_orphans
 
@@ -90,6 +91,7 @@ class Scratch:
 
     root: Path
     owner_uid: int | None = None
+    _compiled: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def runner(self) -> Path:
@@ -110,6 +112,13 @@ class Scratch:
         install_runtime(self.runner)  # public code only: the stand-ins travel over the pipe
         if self.owner_uid is not None:
             os.chown(self.work, self.owner_uid, -1)
+
+    def compiled_package(self) -> dict:
+        """The staged package's modules compiled once for all the children (loader.compile_package:
+        compiling runs none of the code); called after staging."""
+        if self._compiled is None:
+            self._compiled = compile_package(str(self.package))
+        return self._compiled
 
     def reset_work(self) -> None:
         """Empty work/ between children, so one question's files cannot reach the next."""

@@ -42,7 +42,8 @@ class Session:
         self.package = StudentPackage(self.package_dir, {k: list(v) for k, v in msg["module_functions"].items()},
                                       build_standins(msg.get("standins") or {}), float(msg.get("import_seconds") or 10),
                                       msg.get("known_broken") or {},
-                                      {k: float(v) for k, v in ((msg.get("standins") or {}).get("delays") or {}).items()}, delayed)
+                                      {k: float(v) for k, v in ((msg.get("standins") or {}).get("delays") or {}).items()}, delayed,
+                                      msg.get("compiled") or {})
 
     def error(self, exc: BaseException) -> dict:
         return error_info(exc, self.package_dir)
