@@ -168,6 +168,7 @@ class Template:
         self.sock: socket.socket | None = None
         self._buffer = b""
         self._ready = False
+        self._fds: list[int] = []  # file descriptors that came with the last answer
 
     def launch(self) -> None:
         """Start the process and return at once: it imports NumPy and torch while the grader
@@ -207,7 +208,8 @@ class Template:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
                 raise ChildFailure("crash", "the grader's template process did not answer")
-            chunk = self.sock.recv(65536)
+            chunk, fds, _, _ = socket.recv_fds(self.sock, 65536, 1)
+            self._fds += fds
             if not chunk:
                 raise ChildFailure("crash", "the grader's template process stopped")
             self._buffer += chunk
@@ -218,14 +220,28 @@ class Template:
         if not self.alive:
             self.close()
         self.start()
+        self._drop_fds()
         try:
             socket.send_fds(self.sock, [json.dumps(request).encode() + b"\n"], list(fds))
         except OSError:
             raise ChildFailure("crash", "the grader's template process stopped") from None
         return self._read(timeout)
 
-    def fork(self, fds: tuple[int, int, int]) -> int:
-        return int(self._ask({"op": "fork", "work": str(self.scratch.work)}, fds)["pid"])
+    def _drop_fds(self) -> None:
+        while self._fds:
+            os.close(self._fds.pop())
+
+    def fork(self, fds: tuple[int, int, int]) -> tuple[int, int | None]:
+        """Fork a child with these pipe ends: its pid, and a pidfd for it (readable once it has
+        ended) where the template could open one, so that the grader sees it end without asking."""
+        try:
+            pid = int(self._ask({"op": "fork", "work": str(self.scratch.work)}, fds)["pid"])
+        except BaseException:
+            self._drop_fds()
+            raise
+        pidfd = self._fds.pop() if len(self._fds) == 1 else None
+        self._drop_fds()
+        return pid, pidfd
 
     def status(self, pid: int):
         if not self.alive:
@@ -252,17 +268,25 @@ class Template:
             self.proc = None
             self._ready = False
             self._buffer = b""
+            self._drop_fds()
             reap_orphans()  # children it had left, now ours
 
 
 class ForkedProcess:
     """A child forked by the template, with the part of Popen's interface Child uses."""
 
-    def __init__(self, template: Template, pid: int):
+    def __init__(self, template: Template, pid: int, pidfd: int | None = None):
         self.template, self.pid, self.returncode = template, pid, None
+        self.pidfd = pidfd
+
+    def _ended(self, timeout: float | None = 0.0) -> bool:
+        """Whether the child has ended, from its pidfd (waiting up to ``timeout``; None: until it has)."""
+        return bool(select.select([self.pidfd], [], [], timeout)[0])
 
     def poll(self):
         if self.returncode is None:
+            if self.pidfd is not None and not self._ended():
+                return None  # still running: no need to ask the template
             try:
                 self.returncode = self.template.status(self.pid)
             except ChildFailure:
@@ -272,6 +296,10 @@ class ForkedProcess:
     def wait(self, timeout: float | None = None):
         """Wait for the child to end (the template waits on it and answers as soon as it has)."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        if self.pidfd is not None and self.returncode is None:
+            if not self._ended(timeout):
+                raise subprocess.TimeoutExpired("child", timeout)
+            self.poll()
         while self.returncode is None:
             step = 1.0 if deadline is None else min(1.0, max(deadline - time.monotonic(), 0.0))
             try:
@@ -281,6 +309,12 @@ class ForkedProcess:
             if self.returncode is None and deadline is not None and time.monotonic() >= deadline:
                 raise subprocess.TimeoutExpired("child", timeout)
         return self.returncode
+
+    def release(self) -> None:
+        """Close the pidfd (once the child has been waited for)."""
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
 class Child:
@@ -303,7 +337,7 @@ class Child:
         from_child_r, from_child_w = os.pipe()
         events_r, events_w = os.pipe()
         try:
-            self.proc = ForkedProcess(self.template, self.template.fork((to_child_r, from_child_w, events_w)))
+            self.proc = ForkedProcess(self.template, *self.template.fork((to_child_r, from_child_w, events_w)))
         except BaseException:
             for fd in (to_child_w, from_child_r, events_r):
                 os.close(fd)
@@ -334,6 +368,7 @@ class Child:
         events, _ = self.read_events()  # what it wrote before it ended still counts
         self.leftover_events += events
         LIVE.discard(self.proc.pid)
+        self.proc.release()
         reap_orphans()  # anything it started that left its process group
         for fd in (self.to_child, self.from_child, self.events_fd):
             try:
