@@ -17,7 +17,7 @@ from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
 from grader.reaper import become_subreaper
-from grader.runner import QuestionRunner, warm_up_autograd
+from grader.runner import QuestionRunner, prepare_torch
 from grader.sandbox import Limits, Scratch, Template
 from grader.submission import (
     Submission,
@@ -81,7 +81,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
         cuda = cuda_available()
-        warm_up_autograd()  # while the template still imports torch
+        prepare_torch()  # one thread; first-use imports while the template still imports torch
         import torch
 
         torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does

@@ -33,11 +33,18 @@ def tamper_reason(event: str) -> str:
     return "it reaches the grader's own state"
 
 
-def warm_up_autograd() -> None:
-    """Pay here what ``torch.autograd.grad`` imports at its first use with upstream gradients
-    (sympy, about a second), while the template starts on the other core, not inside a check
-    (the expected gradients of unfold and backward are computed that way in this process)."""
+def prepare_torch() -> None:
+    """The grader's own torch: one thread, and ``torch.autograd.grad``'s first-use imports paid now.
+
+    The expected values are small convolutions: a second OpenMP thread only spins against the
+    child (or another grading process) for a core, which on a busy or half-CPU machine makes
+    each call ten times slower or worse. And the first ``autograd.grad`` with upstream gradients
+    imports sympy (about a second): paid here, while the template starts on the other core, not
+    inside the first unfold check (the expected gradients are computed that way here).
+    """
     import torch
+
+    torch.set_num_threads(1)
 
     x = torch.ones(1, dtype=torch.float64, requires_grad=True)
     torch.autograd.grad(x * 2, [x], torch.ones(1, dtype=torch.float64))
