@@ -187,15 +187,16 @@ def autograd_probe(result, args, kwargs, msg, recorder):
 
 
 def warm_up_torch() -> None:
-    """Pay torch's lazy first-use imports (dispatch modes, unfold, autograd) once, in the template
-    (template.py), not in a timed call."""
+    """Pay torch's lazy first-use imports (dispatch modes, unfold, autograd, and what
+    ``autograd.grad`` imports when given upstream gradients, as autograd_probe gives them: sympy)
+    once, in the template (template.py), not in a child's call."""
     import torch
     import torch.nn.functional as F
 
     x = torch.ones(1, 1, 3, 3, requires_grad=True)
     with op_recorder(lambda kind, detail: None, "op", CONV_OP):
-        y = F.unfold(x, 2).sum()
-        torch.autograd.grad(y, [x])
+        y = F.unfold(x, 2)
+        torch.autograd.grad(y, [x], torch.ones_like(y))
     autograd_graph(y)
 
 
