@@ -175,8 +175,10 @@ class QuestionRunner:
         self.scratch.reset_work()
         child = Child(self.scratch, self.limits, self.template)
         try:
-            child.start(min(self.limits.start_seconds, self._remaining()))
+            # built first: the first one (the package compiled, the stand-ins cut out of the oracle)
+            # is built while the template may still be importing torch
             message = dict(self._setup_message(key), run_init=run_init)
+            child.start(min(self.limits.start_seconds, self._remaining()))
             return child, child.request(message, timeout=min(self.limits.start_seconds, max(self._remaining(), 0.1)))
         except BaseException as exc:  # a failure of any kind ends the child and everything it started
             child.close()
