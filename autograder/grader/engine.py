@@ -19,7 +19,7 @@ from grader.common import ForbiddenUse
 from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
 from grader.reaper import become_subreaper
-from grader.runner import QuestionRunner
+from grader.runner import QuestionRunner, prepare_torch
 from grader.sandbox import Limits, Scratch, Template
 from grader.submission import (
     Submission,
@@ -64,11 +64,12 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
     os.chmod(root, 0o755)
     user = sandbox_user()
     scratch = Scratch(root / "scratch", owner_uid=user[0] if user else None)
-    template = Template(scratch, limits)  # started at the first child; forks every child of this submission
+    template = Template(scratch, limits)  # forks every child of this submission
     become_subreaper()  # what a child starts and leaves behind is adopted here, and killed
     problems = []
     try:
         scratch.prepare()
+        template.launch()  # it imports torch while the submission is staged and the grader imports its own
         if source.is_file() and source.suffix == ".zip":
             unpacked = root / "unpacked"
             unpacked.mkdir()
@@ -82,6 +83,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
         cuda = cuda_available()
+        prepare_torch()  # one thread; first-use imports while the template still imports torch
         import torch
 
         torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does

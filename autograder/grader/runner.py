@@ -33,6 +33,23 @@ def tamper_reason(event: str) -> str:
     return "it reaches the grader's own state"
 
 
+def prepare_torch() -> None:
+    """The grader's own torch: one thread, and ``torch.autograd.grad``'s first-use imports paid now.
+
+    The expected values are small convolutions: a second OpenMP thread only spins against the
+    child (or another grading process) for a core, which on a busy or half-CPU machine makes
+    each call ten times slower or worse. And the first ``autograd.grad`` with upstream gradients
+    imports sympy (about a second): paid here, while the template starts on the other core, not
+    inside the first unfold check (the expected gradients are computed that way here).
+    """
+    import torch
+
+    torch.set_num_threads(1)
+
+    x = torch.ones(1, dtype=torch.float64, requires_grad=True)
+    torch.autograd.grad(x * 2, [x], torch.ones(1, dtype=torch.float64))
+
+
 class CallEvents:
     """A child's typed events for one call, read from its event pipe and checked against the vocabulary."""
 
@@ -108,6 +125,7 @@ class QuestionRunner:
             "modules": modules,
             "import_seconds": min(10.0, self.limits.start_seconds / 3),
             "known_broken": self.known_broken,
+            "compiled": self.scratch.compiled_package(),
         }
 
     def _remaining(self) -> float:
@@ -157,8 +175,10 @@ class QuestionRunner:
         self.scratch.reset_work()
         child = Child(self.scratch, self.limits, self.template)
         try:
-            child.start(min(self.limits.start_seconds, self._remaining()))
+            # built first: the first one (the package compiled, the stand-ins cut out of the oracle)
+            # is built while the template may still be importing torch
             message = dict(self._setup_message(key), run_init=run_init)
+            child.start(min(self.limits.start_seconds, self._remaining()))
             return child, child.request(message, timeout=min(self.limits.start_seconds, max(self._remaining(), 0.1)))
         except BaseException as exc:  # a failure of any kind ends the child and everything it started
             child.close()

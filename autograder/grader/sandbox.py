@@ -24,10 +24,11 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.runtime import wire
+from grader.runtime.loader import compile_package
 from grader.access import cuda_devices, read_paths, sandbox_user
 from grader.reaper import LIVE, kill_group, reap_orphans
 
@@ -90,6 +91,7 @@ class Scratch:
 
     root: Path
     owner_uid: int | None = None
+    _compiled: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def runner(self) -> Path:
@@ -110,6 +112,13 @@ class Scratch:
         install_runtime(self.runner)  # public code only: the stand-ins travel over the pipe
         if self.owner_uid is not None:
             os.chown(self.work, self.owner_uid, -1)
+
+    def compiled_package(self) -> dict:
+        """The staged package's modules compiled once for all the children (loader.compile_package:
+        compiling runs none of the code); called after staging."""
+        if self._compiled is None:
+            self._compiled = compile_package(str(self.package))
+        return self._compiled
 
     def reset_work(self) -> None:
         """Empty work/ between children, so one question's files cannot reach the next."""
@@ -166,8 +175,14 @@ class Template:
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self._buffer = b""
+        self._ready = False
+        self._fds: list[int] = []  # file descriptors that came with the last answer
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the process and return at once: it imports NumPy and torch while the grader
+        stages the submission and imports its own (the first fork waits for it to be ready)."""
+        if self.proc is not None:
+            return
         ours, theirs = socket.socketpair()
         env = dict(child_environment(self.scratch, self.limits), GRADER_TEMPLATE_FD=str(theirs.fileno()),
                    GRADER_TEMPLATE_TORCH="1")
@@ -175,11 +190,21 @@ class Template:
             self.proc = subprocess.Popen(runtime_command("template"),
                                          cwd=self.scratch.runner, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True)
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
         LIVE.add(self.proc.pid)  # never an orphan to reap
         self.sock = ours
-        self._read(max(self.limits.start_seconds, 60.0))
+        self._ready = False
+
+    def start(self) -> None:
+        """Launch the process if it is not running, and wait until it has imported everything."""
+        self.launch()
+        if not self._ready:
+            self._read(max(self.limits.start_seconds, 60.0))
+            self._ready = True
 
     @property
     def alive(self) -> bool:
@@ -191,30 +216,51 @@ class Template:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
                 raise ChildFailure("crash", "the grader's template process did not answer")
-            chunk = self.sock.recv(65536)
+            chunk, fds, _, _ = socket.recv_fds(self.sock, 65536, 1)
+            self._fds += fds
             if not chunk:
                 raise ChildFailure("crash", "the grader's template process stopped")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
 
-    def _ask(self, request: dict, fds=()) -> dict:
+    def _ask(self, request: dict, fds=(), timeout: float = 30.0) -> dict:
         if not self.alive:
             self.close()
-            self.start()
+        self.start()
+        self._drop_fds()
         try:
             socket.send_fds(self.sock, [json.dumps(request).encode() + b"\n"], list(fds))
         except OSError:
             raise ChildFailure("crash", "the grader's template process stopped") from None
-        return self._read(30.0)
+        return self._read(timeout)
 
-    def fork(self, fds: tuple[int, int, int]) -> int:
-        return int(self._ask({"op": "fork", "work": str(self.scratch.work)}, fds)["pid"])
+    def _drop_fds(self) -> None:
+        while self._fds:
+            os.close(self._fds.pop())
+
+    def fork(self, fds: tuple[int, int, int]) -> tuple[int, int | None]:
+        """Fork a child with these pipe ends: its pid, and a pidfd for it (readable once it has
+        ended) where the template could open one, so that the grader sees it end without asking."""
+        try:
+            pid = int(self._ask({"op": "fork", "work": str(self.scratch.work)}, fds)["pid"])
+        except BaseException:
+            self._drop_fds()
+            raise
+        pidfd = self._fds.pop() if len(self._fds) == 1 else None
+        self._drop_fds()
+        return pid, pidfd
 
     def status(self, pid: int):
         if not self.alive:
             return -signal.SIGKILL  # with the template gone its children are gone too (killed below)
         return self._ask({"op": "status", "pid": pid}).get("status")
+
+    def wait(self, pid: int, seconds: float):
+        """The child's exit status once it has ended, or None if it still runs after ``seconds``."""
+        if not self.alive:
+            return -signal.SIGKILL
+        return self._ask({"op": "wait", "pid": pid, "seconds": seconds}, timeout=seconds + 30.0).get("status")
 
     def close(self) -> None:
         if self.sock is not None:
@@ -224,17 +270,27 @@ class Template:
             kill_group(self.proc)
             LIVE.discard(self.proc.pid)
             self.proc = None
+            self._ready = False
+            self._buffer = b""
+            self._drop_fds()
             reap_orphans()  # children it had left, now ours
 
 
 class ForkedProcess:
     """A child forked by the template, with the part of Popen's interface Child uses."""
 
-    def __init__(self, template: Template, pid: int):
+    def __init__(self, template: Template, pid: int, pidfd: int | None = None):
         self.template, self.pid, self.returncode = template, pid, None
+        self.pidfd = pidfd
+
+    def _ended(self, timeout: float | None = 0.0) -> bool:
+        """Whether the child has ended, from its pidfd (waiting up to ``timeout``; None: until it has)."""
+        return bool(select.select([self.pidfd], [], [], timeout)[0])
 
     def poll(self):
         if self.returncode is None:
+            if self.pidfd is not None and not self._ended():
+                return None  # still running: no need to ask the template
             try:
                 self.returncode = self.template.status(self.pid)
             except ChildFailure:
@@ -242,12 +298,27 @@ class ForkedProcess:
         return self.returncode
 
     def wait(self, timeout: float | None = None):
+        """Wait for the child to end (the template waits on it and answers as soon as it has)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
+        if self.pidfd is not None and self.returncode is None:
+            if not self._ended(timeout):
                 raise subprocess.TimeoutExpired("child", timeout)
-            time.sleep(0.01)
+            self.poll()
+        while self.returncode is None:
+            step = 1.0 if deadline is None else min(1.0, max(deadline - time.monotonic(), 0.0))
+            try:
+                self.returncode = self.template.wait(self.pid, step)
+            except ChildFailure:
+                self.returncode = -signal.SIGKILL
+            if self.returncode is None and deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired("child", timeout)
         return self.returncode
+
+    def release(self) -> None:
+        """Close the pidfd (once the child has been waited for)."""
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
 class Child:
@@ -270,7 +341,7 @@ class Child:
         from_child_r, from_child_w = os.pipe()
         events_r, events_w = os.pipe()
         try:
-            self.proc = ForkedProcess(self.template, self.template.fork((to_child_r, from_child_w, events_w)))
+            self.proc = ForkedProcess(self.template, *self.template.fork((to_child_r, from_child_w, events_w)))
         except BaseException:
             for fd in (to_child_w, from_child_r, events_r):
                 os.close(fd)
@@ -294,6 +365,7 @@ class Child:
         events, _ = self.read_events()  # what it wrote before it ended still counts
         self.leftover_events += events
         LIVE.discard(self.proc.pid)
+        self.proc.release()
         reap_orphans()  # anything it started that left its process group
         for fd in (self.to_child, self.from_child, self.events_fd):
             try:

@@ -16,7 +16,7 @@ import sys
 import time
 
 import numpy as np
-from . import wire
+from . import landlock, wire
 from .guard import EventPipe, Watch
 from .loader import StudentPackage, error_info
 from .probes import (
@@ -28,6 +28,7 @@ from .probes import (
     shifted_view,
 )
 from .rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
+from .seccomp_filter import deny_sockets
 
 
 class Session:
@@ -41,7 +42,8 @@ class Session:
         self.package = StudentPackage(self.package_dir, {k: list(v) for k, v in msg["module_functions"].items()},
                                       build_standins(msg.get("standins") or {}), float(msg.get("import_seconds") or 10),
                                       msg.get("known_broken") or {},
-                                      {k: float(v) for k, v in ((msg.get("standins") or {}).get("delays") or {}).items()}, delayed)
+                                      {k: float(v) for k, v in ((msg.get("standins") or {}).get("delays") or {}).items()}, delayed,
+                                      msg.get("compiled") or {})
 
     def error(self, exc: BaseException) -> dict:
         return error_info(exc, self.package_dir)
@@ -185,15 +187,16 @@ def autograd_probe(result, args, kwargs, msg, recorder):
 
 
 def warm_up_torch() -> None:
-    """Pay torch's lazy first-use imports (dispatch modes, unfold, autograd) once, in the template
-    (template.py), not in a timed call."""
+    """Pay torch's lazy first-use imports (dispatch modes, unfold, autograd, and what
+    ``autograd.grad`` imports when given upstream gradients, as autograd_probe gives them: sympy)
+    once, in the template (template.py), not in a child's call."""
     import torch
     import torch.nn.functional as F
 
     x = torch.ones(1, 1, 3, 3, requires_grad=True)
     with op_recorder(lambda kind, detail: None, "op", CONV_OP):
-        y = F.unfold(x, 2).sum()
-        torch.autograd.grad(y, [x])
+        y = F.unfold(x, 2)
+        torch.autograd.grad(y, [x], torch.ones_like(y))
     autograd_graph(y)
 
 
@@ -233,8 +236,6 @@ def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
 
 def confine_self() -> int:
     """Apply Landlock before any student file is read; 0 where the kernel lacks it."""
-    from . import landlock
-
     split = lambda key: [p for p in os.environ.get(key, "").split(os.pathsep) if p]  # noqa: E731
     # of /proc only this process's own entries and the machine facts libraries read: never
     # another process's (a parallel student's environment, memory or command line)
@@ -268,8 +269,6 @@ def main():
     events = EventPipe(int(os.environ["GRADER_EVENT_FD"]))
     limit_self()
     abi = confine_self()
-    from .seccomp_filter import deny_sockets
-
     # no socket of any family, and every process it starts stays in its process group (one killpg ends them)
     seccomp = deny_sockets(keep_process_group=True)
     for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS", "GRADER_RLIMITS", "GRADER_DEMOTE"):

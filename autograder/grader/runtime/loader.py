@@ -8,6 +8,11 @@ so a helper named ``timeit.py`` or ``random.py`` is ``conv_gemm.timeit`` and can
 the standard library, NumPy or torch. A flat submission's bare imports (``from conv2d import
 conv2d``) still resolve, through a finder that Python asks only after every other finder.
 
+Compiling is done once per submission, by the grader (:func:`compile_package`, which runs none
+of the code): each child receives the code objects with its setup message and uses one only
+for a file whose bytes are exactly those the grader compiled; anything else (a file that does
+not compile, or that compiles with a warning) each child compiles itself, as Python would.
+
 While a function is graded, its declared prerequisites (ASSIGNMENT.md, "Prerequisites") are
 replaced by the grader's own implementations: each module's attribute is swapped as soon as
 the module has run, before any other module imports it, so ``from .cost import
@@ -16,15 +21,79 @@ conv_output_size`` anywhere in the package binds the stand-in.
 from __future__ import annotations
 
 import ast
+import base64
+import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import marshal
 import os
 import signal
 import sys
 import traceback
+import warnings
 
 PACKAGE = "conv_gemm"
+PRECOMPILE_BYTES = 2 << 20
+"""At most this much source is compiled ahead by the grader; beyond it each child compiles."""
+
+
+def _compile_quietly(source, path: str):
+    """``compile`` as the import system does it (no -O), or None if it fails or warns (a warning
+    could be turned into an error by code that ran earlier in the child: that file is left to it)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            code = compile(source, path, "exec", dont_inherit=True, optimize=0)
+        except Exception:  # noqa: BLE001 - SyntaxError, ValueError, RecursionError, MemoryError: the child will say
+            return None
+    return None if caught else code
+
+
+def compile_package(package_dir: str) -> dict[str, dict]:
+    """The top-level modules of the staged package compiled ahead (by the grader, once per
+    submission; compiling runs nothing): ``{path: {"sha256": hex of the bytes compiled,
+    "code": base64 marshal}}``, and for ``__init__.py`` its statements one by one
+    (``"statements"``), the way :class:`_InitLoader` runs them."""
+    found, total = {}, 0
+    try:
+        names = sorted(n for n in os.listdir(package_dir) if n.endswith(".py"))
+    except OSError:
+        return found
+    for name in names:
+        path = os.path.join(package_dir, name)
+        try:
+            with open(path, "rb") as f:
+                data = f.read(PRECOMPILE_BYTES + 1)
+        except OSError:
+            continue
+        total += len(data)
+        if total > PRECOMPILE_BYTES:
+            break
+        entry = {"sha256": hashlib.sha256(data).hexdigest()}
+        if name == "__init__.py":
+            tree = _compile_quietly_ast(data, path)
+            codes = [_compile_quietly(ast.Module([s], type_ignores=[]), path) for s in tree.body] if tree else None
+            if not codes or any(c is None for c in codes):
+                continue
+            entry["statements"] = [base64.b64encode(marshal.dumps(c)).decode("ascii") for c in codes]
+        else:
+            code = _compile_quietly(data, path)
+            if code is None:
+                continue
+            entry["code"] = base64.b64encode(marshal.dumps(code)).decode("ascii")
+        found[path] = entry
+    return found
+
+
+def _compile_quietly_ast(data: bytes, path: str):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tree = compile(data, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except Exception:  # noqa: BLE001
+            return None
+    return None if caught else tree
 
 
 class ImportTimeout(BaseException):
@@ -55,8 +124,9 @@ class StudentPackage:
 
     def __init__(self, package_dir: str, module_functions: dict[str, list[str]], substitutes: dict,
                  import_seconds: float = 10.0, known_broken: dict[str, dict] | None = None,
-                 delays: dict[str, float] | None = None, make_delayed=None):
+                 delays: dict[str, float] | None = None, make_delayed=None, precompiled: dict | None = None):
         self.package_dir = package_dir
+        self.precompiled = dict(precompiled or {})  # path -> what compile_package made of it
         self.module_functions = module_functions
         self.substitutes = substitutes
         self.delays, self.make_delayed = dict(delays or {}), make_delayed  # function -> seconds each call first sleeps
@@ -110,6 +180,17 @@ class StudentPackage:
         return self.own[(module, function)]
 
     # -- called by the loaders
+    def precompiled_code(self, path: str, data: bytes, key: str = "code"):
+        """The grader's compilation of ``path`` if it compiled exactly ``data`` (else None: compile here)."""
+        entry = self.precompiled.pop(path, None)
+        if type(entry) is not dict or key not in entry or sys.flags.optimize:
+            return None
+        if entry.get("sha256") != hashlib.sha256(data).hexdigest():
+            return None
+        if key == "statements":
+            return [marshal.loads(base64.b64decode(c)) for c in entry[key]]
+        return marshal.loads(base64.b64decode(entry[key]))
+
     def run_timed(self, name: str, body) -> None:
         """Run a module's top level (or one statement of ``__init__.py``) under the import budget.
 
@@ -158,6 +239,10 @@ class _StudentModuleLoader(importlib.machinery.SourceFileLoader):
         super().__init__(fullname, path)
         self.package = package
 
+    def source_to_code(self, data, path, *, _optimize=-1):
+        code = self.package.precompiled_code(path, data)
+        return code if code is not None else super().source_to_code(data, path, _optimize=_optimize)
+
     def exec_module(self, module):
         name = module.__name__[len(PACKAGE) + 1:]
         try:
@@ -181,20 +266,27 @@ class _InitLoader(importlib.machinery.SourceFileLoader):
         if not os.path.isfile(self.path) or not self.package.run_init:
             return  # a flat submission without __init__.py (or one whose __init__.py stopped a child): an empty package
         try:
-            tree = compile(self.get_data(self.path), self.path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            data = self.get_data(self.path)
+            statements = self.package.precompiled_code(self.path, data, "statements")
+            if statements is None:
+                statements = compile(data, self.path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True).body
         except BaseException as exc:  # noqa: BLE001 - a SyntaxError in __init__.py
             self.package.import_errors["__init__"] = error_info(exc, self.package.package_dir)
             return
-        for statement in tree.body:
+        for statement in statements:
             known = set(self.package.import_errors)
             try:
-                code = compile(ast.Module([statement], type_ignores=[]), self.path, "exec", dont_inherit=True)
+                code = statement if type(statement) is _CODE else \
+                    compile(ast.Module([statement], type_ignores=[]), self.path, "exec", dont_inherit=True)
                 self.package.run_timed("__init__", lambda: exec(code, module.__dict__))
             except BaseException as exc:  # noqa: BLE001 - costs only what it breaks
                 missing = isinstance(exc, ModuleNotFoundError) and str(exc.name or "").startswith(PACKAGE + ".")
                 if missing or set(self.package.import_errors) - known:
                     continue  # a missing or broken module: its own questions say so, not every question
                 self.package.import_errors.setdefault("__init__", error_info(exc, self.package.package_dir))
+
+
+_CODE = type(compile("", "", "exec"))
 
 
 class _PackageFinder(importlib.abc.MetaPathFinder):

@@ -67,14 +67,43 @@ def op_recorder(emit, kind: str, pattern=None):
     """A TorchDispatchMode that reports each aten op run inside it (those matching ``pattern``) as an event."""
     from torch.utils._python_dispatch import TorchDispatchMode
 
+    def dispatch(self, func, types, args=(), kwargs=None):
+        name = str(getattr(func, "__name__", func))
+        if pattern is None or pattern.search(name):
+            emit(kind, str(func)[:80].replace(" ", "_"))
+        return func(*args, **(kwargs or {}))
+
+    _outside_dynamo(dispatch)
+
     class Recorder(TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            name = str(getattr(func, "__name__", func))
-            if pattern is None or pattern.search(name):
-                emit(kind, str(func)[:80].replace(" ", "_"))
-            return func(*args, **(kwargs or {}))
+        __torch_dispatch__ = dispatch
 
     return Recorder()
+
+
+def _outside_dynamo(fn) -> None:
+    """Keep Dynamo out of ``fn`` the way torch does for every mode's ``__torch_dispatch__``
+    (``torch._disable_dynamo``), without importing Dynamo where nothing has.
+
+    torch's wrapper imports ``torch._dynamo`` at its first call (seconds: sympy, torch.fx, ...)
+    to wrap ``fn`` in ``torch._dynamo.disable``, and keeps the result on ``fn`` as
+    ``__dynamo_disable``. Nothing can compile before Dynamo is imported (``torch.compile``
+    imports it), so until then there is nothing to keep out and ``fn`` runs as it is; from the
+    moment it is imported, ``fn`` runs inside ``torch._dynamo.disable`` exactly as torch would run it.
+    Where torch no longer reads ``__dynamo_disable`` this changes nothing: torch's own wrapper
+    applies (the template's warm-up then imports Dynamo once for every child).
+    """
+    disabled = []
+
+    def call(*args, **kwargs):
+        if not disabled:
+            dynamo = sys.modules.get("torch._dynamo")
+            if dynamo is None:
+                return fn(*args, **kwargs)
+            disabled.append(dynamo.disable(fn, recursive=True, wrapping=False))
+        return disabled[0](*args, **kwargs)
+
+    setattr(fn, "__dynamo_disable", call)
 
 
 class CallTracer:

@@ -25,6 +25,16 @@ SESSION_CALLS = ("setsid", "setpgid")
 LIMIT_CALLS = ("setrlimit",)
 
 
+def preload() -> bool:
+    """Import pyseccomp ahead of :func:`deny_sockets` (its import runs ``ldconfig`` to find
+    libseccomp): the template does it once, before it forks the children. Installs nothing."""
+    try:
+        import pyseccomp  # noqa: F401
+    except (ImportError, RuntimeError, OSError):
+        return False
+    return True
+
+
 def deny_sockets(*, keep_process_group: bool = False, freeze_limits: bool = False) -> bool:
     """Install the filter on the calling process (and its future threads and children).
 
