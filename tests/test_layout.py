@@ -12,14 +12,14 @@ from conftest import ROOT, SOLUTIONS
 from corpus import corpus, header, questions
 from grader import checks
 from grader.interface import MODULE_FUNCTIONS, module_of
-from grader.questions import MODULES, ORDER, PREREQUISITES, QUESTION_FUNCTIONS, load_hidden_checks
+from grader.questions import MODULES, PREREQUISITES, QUESTION_FUNCTIONS, QUESTION_IDS, load_hidden_checks
 
 GRADER = ROOT / "autograder" / "grader"
-CODE_QUESTIONS = [q for q in ORDER if q != "notebook"]
+CODE_QUESTIONS = [q for q in QUESTION_IDS if q != "notebook"]
 
 
 def test_every_question_is_one_module_named_by_its_id():
-    assert sorted(p.stem for p in (GRADER / "questions").glob("*.py") if p.stem != "__init__") == sorted(ORDER)
+    assert sorted(p.stem for p in (GRADER / "questions").glob("*.py") if p.stem != "__init__") == sorted(QUESTION_IDS)
     for q, module in MODULES.items():
         assert module.__name__ == f"grader.questions.{q}"
         assert module.POINTS > 0 and set(module.PREREQUISITES) == set(module.FUNCTIONS), q
@@ -99,14 +99,17 @@ def test_public_checks_import_without_the_instructor_folder(tmp_path):
 
 def test_tools_take_the_question_ids_from_the_modules():
     make_assignments = importlib.import_module("make_assignments")
-    assert make_assignments.QUESTION_IDS == set(ORDER)
+    assert make_assignments.QUESTION_IDS == set(QUESTION_IDS)
 
 
 def test_the_guard_watches_every_runtime_module_under_its_package_name():
-    """The audit hook's list of the grader's own modules names the runtime's modules as the child
-    imports them (grader_runtime.<name>): a stale bare name would leave their globals unwatched."""
+    """The audit hook treats as the grader's own state every module of the runtime package as the
+    child imports it (grader_runtime.<name>), and no student module."""
     from grader.runtime import guard
 
-    names = {m.rsplit(".", 1)[1] for m in guard.RUNTIME_MODULES if m.startswith(guard.RUNTIME_PACKAGE + ".")}
-    on_disk = {p.stem for p in (GRADER / "runtime").glob("*.py")} - {"__init__", "notebook_runner"}
-    assert guard.RUNTIME_PACKAGE == "grader.runtime" and names == on_disk
+    assert guard.RUNTIME_PACKAGE == "grader.runtime"
+    for path in (GRADER / "runtime").glob("*.py"):
+        if path.stem != "__init__":
+            assert guard.is_runtime_module(f"grader.runtime.{path.stem}"), path.name
+    assert guard.is_runtime_module("__main__") and guard.is_runtime_module("grader_standins")
+    assert not any(guard.is_runtime_module(m) for m in ("conv_gemm.conv2d", "grader.runtime_x", "child", "torch"))

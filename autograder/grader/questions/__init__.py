@@ -4,7 +4,7 @@ the twin ``grader/instructor/hidden/<id>.py``, which the student release never c
 
 Every table the rest of the grader reads (the points, the question ids and their order, each
 function's prerequisites) is assembled here from those modules: changing a question means
-editing its module, and adding one means a new module plus its id in ``ORDER``.
+editing its module, and adding one means a new module plus its id in ``QUESTION_IDS``.
 
 A question module defines ``POINTS``; ``FUNCTIONS`` (the student functions it grades);
 ``PREREQUISITES`` (for each of them, ASSIGNMENT.md's "Prerequisites": the grader's own
@@ -21,13 +21,12 @@ from types import ModuleType
 
 from grader.interface import MODULE_FUNCTIONS
 
-ORDER = ("cost", "im2col", "strided", "conv2d", "unfold", "backward", "exercises", "variants", "layout",
-         "benchmark", "notebook", "winograd")
+QUESTION_IDS = ("cost", "im2col", "strided", "conv2d", "unfold", "backward", "exercises", "variants", "layout",
+                "benchmark", "notebook", "winograd")
 """The question ids, in the order of the points table and of every report."""
 
-MODULES: dict[str, ModuleType] = {q: importlib.import_module(f"{__name__}.{q}") for q in ORDER}
+MODULES: dict[str, ModuleType] = {q: importlib.import_module(f"{__name__}.{q}") for q in QUESTION_IDS}
 
-QUESTION_IDS = ORDER
 POINTS: dict[str, float] = {q: float(m.POINTS) for q, m in MODULES.items()}
 EXTRA_CREDIT = tuple(q for q, m in MODULES.items() if getattr(m, "EXTRA_CREDIT", False))
 """Questions whose points come on top of ``MAX_TOTAL``."""
@@ -56,7 +55,7 @@ def modules_of(question: str) -> list[str]:
 def load_hidden_checks() -> bool:
     """Import every hidden twin (registering its checks); False where they are absent (the release)."""
     try:
-        for q in ORDER:
+        for q in QUESTION_IDS:
             if q != "notebook":  # the notebook's hidden cases are Otter tests (questions/notebook.py)
                 importlib.import_module(f"grader.instructor.hidden.{q}")
     except ModuleNotFoundError as exc:

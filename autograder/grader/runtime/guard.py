@@ -33,10 +33,12 @@ EVENTS = sorted(FROM_STUDENT_CODE | WITH_STUDENT_ON_STACK | {"object.__getattr__
 
 
 RUNTIME_PACKAGE = __package__ or ""  # grader_runtime in the sandbox (grader.runtime where the parent imports it)
-RUNTIME_MODULES = ("__main__", "grader_standins", *(f"{RUNTIME_PACKAGE}.{m}" for m in (
-    "child", "probes", "guard", "loader", "wire", "rules", "landlock", "seccomp_filter", "template")))
-"""The child's own modules (``__main__`` is the template, the stand-ins' module is made by the
-child): their classes and globals are the grader's state."""
+
+
+def is_runtime_module(name: str) -> bool:
+    """The child's own modules: the runtime package's, the template (``__main__``) and the stand-ins
+    module the child makes. Their classes and globals are the grader's state."""
+    return name in ("__main__", "grader_standins") or name.startswith(RUNTIME_PACKAGE + ".")
 
 
 class EventPipe:
@@ -56,7 +58,7 @@ class Watch:
     """Installs the audit hook; ``student_file(path)`` says whose code a frame runs."""
 
     def __init__(self, events: EventPipe, student_file, install_paths: tuple[str, ...]):
-        self._events = events
+        self._emit = events.emit  # bound now: rebinding EventPipe.emit later cannot silence the reports
         self._student_file = student_file
         self._install_paths = tuple(p.rstrip(os.sep) + os.sep for p in install_paths if p)
         self._busy = False
@@ -70,19 +72,24 @@ class Watch:
 
     @staticmethod
     def _module_state() -> dict:
-        """Identity of every global of the child's own modules (a rebinding shows as a new id)."""
+        """Identity of every global of the child's own modules, and of every attribute of the classes
+        they define (a rebinding shows as a new id). Setting a class attribute raises no audit
+        event, so ``EventPipe.emit = ...`` is found here, after the call that did it."""
         state = {}
-        for name in RUNTIME_MODULES:
-            module = sys.modules.get(name)
-            for attr, value in (vars(module).items() if module is not None else ()):
-                state[(name, attr)] = id(value)
+        for name, module in list(sys.modules.items()):
+            if is_runtime_module(name):
+                for attr, value in list(vars(module).items()):
+                    state[(name, attr)] = id(value)
+                    if isinstance(value, type) and value.__module__ == name:
+                        for class_attr, member in list(vars(value).items()):
+                            state[(name, f"{attr}.{class_attr}")] = id(member)
         return state
 
     def check_state(self) -> None:
         """After each call: the child's own globals are as they were before any student code ran."""
         now = self._module_state()
         if any(now.get(k) != v for k, v in self._snapshot.items()):
-            self._events.emit("tamper", "module_state")
+            self._emit("tamper", "module_state")
             self._snapshot = now  # reported once
 
     def _exempt(self, event, args) -> bool:
@@ -93,7 +100,7 @@ class Watch:
         if event == "object.__setattr__":
             owner = args[0] if args else None
             module = str(getattr(owner, "__module__", "")) if isinstance(owner, type) else ""
-            return not (module in RUNTIME_MODULES or module.startswith("torch"))
+            return not (is_runtime_module(module) or module.startswith("torch"))
         if event == "ctypes.dlopen":  # None: the interpreter itself (ctypes.pythonapi)
             return args[0] is None or isinstance(args[0], str) and os.path.realpath(args[0]).startswith(self._install_paths)
         if event == "ctypes.dlsym":  # the interpreter's own C API (torch asks for PyCapsule_*), not libc's socket()
@@ -136,7 +143,7 @@ class Watch:
         finally:
             self._busy = False
         if guilty:
-            self._events.emit("tamper", event if event != "object.__getattr__" else args[1])
+            self._emit("tamper", event if event != "object.__getattr__" else args[1])
             raise PermissionError(f"{event} is not available to code being graded (reported to the instructor)")
         if on_stack:
             raise PermissionError(f"{event} is not available to code being graded")
