@@ -28,7 +28,7 @@ TAMPER_EVENTS = set(guard.EVENTS) | guard.FRAME_ATTRIBUTES
 def tamper_reason(event: str) -> str:
     if event.startswith(("socket", "subprocess", "os.", "pty", "signal")):
         return "graded code may not start processes, send signals or open sockets"
-    if event in ("sys.settrace", "sys.setprofile", "module_state"):
+    if event in ("sys.settrace", "sys.setprofile", "module_state", "line_counter"):
         return "it switches off or rewires the grader's measurements"
     return "it reaches the grader's own state"
 

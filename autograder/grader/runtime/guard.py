@@ -29,7 +29,7 @@ WITH_STUDENT_ON_STACK = {
 """Refused when any frame on the stack is the student's (the call may come through the stdlib)."""
 PASS_THROUGH = {"inspect.py", "traceback.py"}
 """Standard modules that hand frames to their caller."""
-EVENTS = sorted(FROM_STUDENT_CODE | WITH_STUDENT_ON_STACK | {"object.__getattr__", "module_state"})
+EVENTS = sorted(FROM_STUDENT_CODE | WITH_STUDENT_ON_STACK | {"object.__getattr__", "module_state", "line_counter"})
 
 
 RUNTIME_PACKAGE = __package__ or ""  # grader_runtime in the sandbox (grader.runtime where the parent imports it)

@@ -7,6 +7,8 @@ whether windows move with x. Counts and ops go out on the event pipe as they hap
 """
 from __future__ import annotations
 
+import functools
+import os
 import sys
 
 import numpy as np
@@ -106,20 +108,76 @@ def _outside_dynamo(fn) -> None:
     setattr(fn, "__dynamo_disable", call)
 
 
+def _tally():
+    """Counts how often it is sent anything (the first value it yields is 0). The count lives in
+    this generator's own frame: student code can reach it only through ``gi_frame``, which the
+    audit hook refuses and reports; sending it values only adds to it."""
+    count = 0
+    while True:
+        yield count
+        count += 1
+
+
+def _on_line(add, frame, event, arg):
+    """A student frame's local trace function (a ``functools.partial``, so student code that gets
+    hold of it cannot rebind what it calls). It looks up no global, so rebinding the runtime's
+    globals or builtins does not switch it off."""
+    if event == "line":
+        try:
+            add(None)
+        except:  # noqa: E722 - a closed tally (tampering) is reported when the count is read
+            pass
+    return frame.f_trace
+
+
+def _on_call(check_frame, student_prefix, trusted, line_tracer, frame, event, arg):
+    """The global trace function (a ``functools.partial`` over immutable arguments): lines are
+    counted in the student's own files, and ``check_frame`` sees every new frame."""
+    try:
+        if check_frame is not None:
+            check_frame(frame)
+        if line_tracer is not None:
+            filename = frame.f_code.co_filename
+            if filename.startswith(student_prefix) and filename not in trusted:
+                return line_tracer
+    except:  # noqa: E722 - no exception class is looked up here (a name student code could rebind)
+        pass
+    return None
+
+
 class CallTracer:
     """During one call: Python line events in the student's own files (the method measure), and,
-    in a NumPy task, any Python frame of a forbidden package (scipy.signal.convolve2d, ...)."""
+    in a NumPy task, any Python frame of a forbidden package (scipy.signal.convolve2d, ...).
+
+    ``sys.gettrace()`` hands the trace function to any code, so what it holds is immutable (a
+    partial over a frozen set, strings, and a generator's ``send``): student code that finds it
+    can neither lower the line count nor stop it without tampering that is reported.
+    """
 
     def __init__(self, session, count_lines: bool):
         self.session, self.count_lines = session, count_lines
-        self.lines = 0
         self.forbidden: set[str] = set()
+        self._tally = _tally()
+        next(self._tally)
+        line_tracer = functools.partial(_on_line, self._tally.send) if count_lines else None
+        check_frame = self._check_frame if session.numpy_only else None
+        self._trace = functools.partial(_on_call, check_frame, session.package_dir + os.sep,
+                                        frozenset(session.trusted_files), line_tracer)
+
+    @property
+    def lines(self) -> int:
+        """Line events counted; a tally that student code closed is reported as tampering."""
+        try:
+            return self._tally.send(None) - 1  # reading adds one
+        except BaseException:  # noqa: BLE001 - StopIteration, or whatever a thrown-in exception became
+            self.session.emit("tamper", "line_counter")
+            return 0
 
     def __enter__(self):
         self._active = self.count_lines or self.session.numpy_only  # tracing costs: only when it measures something
         if self._active:
             self._previous = sys.gettrace()
-            sys.settrace(self._on_call)
+            sys.settrace(self._trace)
         return self
 
     def __exit__(self, *exc):
@@ -127,20 +185,11 @@ class CallTracer:
             sys.settrace(self._previous)  # (student code cannot replace the tracer: the audit hook refuses sys.settrace)
         return False
 
-    def _on_call(self, frame, event, arg):
-        if self.session.numpy_only:
-            top = str(frame.f_globals.get("__name__", "")).split(".")[0]
-            if top in FORBIDDEN_PACKAGES and top not in self.forbidden:
-                self.forbidden.add(top)
-                self.session.emit("call", top)
-        if self.count_lines and self.session.student_file(frame.f_code.co_filename):
-            return self._on_line
-        return None
-
-    def _on_line(self, frame, event, arg):
-        if event == "line":
-            self.lines += 1
-        return self._on_line
+    def _check_frame(self, frame) -> None:
+        top = str(frame.f_globals.get("__name__", "")).split(".")[0]
+        if top in FORBIDDEN_PACKAGES and top not in self.forbidden:
+            self.forbidden.add(top)
+            self.session.emit("call", top)
 
 
 def shifted_view(result: np.ndarray, x: np.ndarray):
