@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.runtime import wire
+from grader.runtime.probes import vector_jacobian
 from grader.checks import Context, conv_diagnoses, output_size, pair, positive_real, shape_formula, torch_conv2d
 from grader.trusted import canonical
 
@@ -200,7 +201,7 @@ def backward_expected(dy, x, w, stride=1, padding=0, dilation=1, groups=1):
     xt, wt = t(x), t(w)
     bt = torch.zeros(w.shape[0], dtype=torch.float64, requires_grad=True)
     y = F.conv2d(xt, wt, bt, stride, padding, dilation, groups)
-    grads = torch.autograd.grad(y, (xt, wt, bt), torch.from_numpy(np.asarray(dy, dtype=np.float64)))
+    grads = vector_jacobian(y, (xt, wt, bt), torch.from_numpy(np.asarray(dy, dtype=np.float64)))
     return tuple(g.numpy() for g in grads)
 
 
@@ -262,7 +263,7 @@ def check_unfold(ctx: Context, x, w, b=None, *, stride=1, padding=0, dilation=1,
         ctx.fail(f"{what}: gradients do not flow: {probe['error']}")
     leaves = [torch.from_numpy(a.astype(np.float64)).requires_grad_() for a in ([x, w] + ([b] if b is not None else []))]
     y = F.conv2d(leaves[0], leaves[1], leaves[2] if b is not None else None, stride, padding, dilation, groups)
-    want = torch.autograd.grad(y, leaves, torch.from_numpy(dy.astype(np.float64)))
+    want = vector_jacobian(y, leaves, torch.from_numpy(dy.astype(np.float64)))
     got = probe.get("values")
     if not isinstance(got, list) or len(got) != len(want):
         ctx.fail(f"{what}: autograd returned no gradient for every input")

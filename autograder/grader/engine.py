@@ -5,7 +5,9 @@ import os
 import platform
 import shutil
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from grader import static
 from grader.access import read_paths, sandbox_user
 from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
+from grader.machine import question_lanes
 from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
 from grader.reaper import become_subreaper
@@ -37,6 +40,25 @@ QUESTION_COST = {"notebook": 3.0, "benchmark": 1.5}
 """Relative share of the remaining budget a question may use (others 1)."""
 
 
+class Budget:
+    """The submission's time budget, shared out as questions start: a question that starts now
+    may use the time left times its weight over the weights of the questions not started yet
+    (its own included). Graded one after another, every question gets its share; graded side by
+    side, none ends later than the whole budget."""
+
+    def __init__(self, end: float, questions: list[str]):
+        self.end = end
+        self.waiting = {q: QUESTION_COST.get(q, 1.0) for q in questions}
+        self._lock = threading.Lock()
+
+    def deadline(self, question: str) -> float:
+        """The ``time.monotonic()`` by which ``question``, starting now, must be done."""
+        with self._lock:
+            weight = self.waiting.pop(question)
+            now = time.monotonic()
+            return now + max(self.end - now, 0.0) * weight / (weight + sum(self.waiting.values()))
+
+
 def load_checks(include_hidden: bool) -> list[checks_module.Check]:
     """The registered checks (importing grader.questions registers the public ones); the hidden
     ones only where their twins are present (never in the release)."""
@@ -53,8 +75,13 @@ def cuda_available() -> bool:
 
 def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: bool = True, oracle: bool = True,
                      limits: Limits | None = None, questions=None, student: str | None = None,
-                     budget_seconds: float = DEFAULT_BUDGET_SECONDS) -> dict:
-    """Grade the folder or zip ``source`` within ``budget_seconds``. Never raises for anything the submission does."""
+                     budget_seconds: float = DEFAULT_BUDGET_SECONDS, lanes: int | None = None) -> GradeReport:
+    """Grade the folder or zip ``source`` within ``budget_seconds``. Never raises for anything the submission does.
+
+    ``lanes``: how many of the package's questions are graded at once, each with its own children
+    (default: machine.question_lanes(), two with two free CPUs, else one). Verdicts do not depend
+    on it: every check's inputs come from the seed and its id, and each question its own children.
+    """
     started = time.monotonic()
     end = started + budget_seconds
     source = Path(source)
@@ -83,25 +110,29 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
         cuda = cuda_available()
-        prepare_torch()  # one thread; first-use imports while the template still imports torch
+        prepare_torch()  # one thread
         import torch
 
         torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does
         all_checks = load_checks(include_hidden)
         wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
-        results, landlock, seccomp, known_broken = {}, 0, False, {}
-        # the notebook last, after the template is gone: the two never hold memory at once
-        order = [q for q in wanted if q != "notebook"] + [q for q in wanted if q == "notebook"]
-        for n, q in enumerate(order):
-            weights = [QUESTION_COST.get(r, 1.0) for r in order[n:]]
-            deadline = time.monotonic() + max(end - time.monotonic(), 0.0) * weights[0] / sum(weights)
-            if q == "notebook":
-                template.close()
-                results[q] = grade_notebook_question(sub, scratch, limits, deadline)
-                continue
-            results[q], abi = grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle,
-                                             cuda, static_hits, deadline, known_broken, template)
-            landlock, seccomp = max(landlock, abi[0]), seccomp or abi[1]
+        known_broken = {}
+        budget = Budget(end, wanted)
+        package_questions = [q for q in wanted if q != "notebook"]
+
+        def grade(q: str) -> tuple[QuestionOutcome, tuple[int, bool]]:
+            return grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle, cuda,
+                                  static_hits, budget.deadline(q), known_broken, template)
+
+        # questions in QUESTION_IDS order, ``lanes`` at a time; a lane takes the next one when it is free
+        with ThreadPoolExecutor(max_workers=max(1, lanes or question_lanes()), thread_name_prefix="question") as pool:
+            graded = dict(zip(package_questions, pool.map(grade, package_questions)))
+        results = {q: outcome for q, (outcome, _) in graded.items()}
+        landlock = max((abi[0] for _, abi in graded.values()), default=0)
+        seccomp = any(abi[1] for _, abi in graded.values())
+        if "notebook" in wanted:  # last, after the template is gone: the two never hold memory at once
+            template.close()
+            results["notebook"] = grade_notebook_question(sub, scratch, limits, budget.deadline("notebook"))
         results = {q: results[q] for q in wanted}
         return GradeReport(
             student=student,

@@ -34,20 +34,15 @@ def tamper_reason(event: str) -> str:
 
 
 def prepare_torch() -> None:
-    """The grader's own torch: one thread, and ``torch.autograd.grad``'s first-use imports paid now.
+    """The grader's own torch: one thread.
 
     The expected values are small convolutions: a second OpenMP thread only spins against the
     child (or another grading process) for a core, which on a busy or half-CPU machine makes
-    each call ten times slower or worse. And the first ``autograd.grad`` with upstream gradients
-    imports sympy (about a second): paid here, while the template starts on the other core, not
-    inside the first unfold check (the expected gradients are computed that way here).
+    each call ten times slower or worse.
     """
     import torch
 
     torch.set_num_threads(1)
-
-    x = torch.ones(1, dtype=torch.float64, requires_grad=True)
-    torch.autograd.grad(x * 2, [x], torch.ones(1, dtype=torch.float64))
 
 
 class CallEvents:
@@ -172,7 +167,6 @@ class QuestionRunner:
     def _start(self, key: tuple, run_init: bool) -> tuple[Child, dict]:
         if self._remaining() <= 0:
             raise ChildFailure("timeout", OUT_OF_TIME)
-        self.scratch.reset_work()
         child = Child(self.scratch, self.limits, self.template)
         try:
             # built first: the first one (the package compiled, the stand-ins cut out of the oracle)

@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,11 +88,15 @@ def describe_exit(returncode: int, limits: Limits) -> ChildFailure:
 
 @dataclass
 class Scratch:
-    """A per-submission folder: runner/ (grader code the child runs), pkg/ (the package), work/ (cwd)."""
+    """A per-submission folder: runner/ (grader code the child runs), pkg/ (the package), work/
+    (the template's home), and one fresh work-N/ per child (its cwd, home and only writable
+    folder; removed when the child is closed)."""
 
     root: Path
     owner_uid: int | None = None
     _compiled: dict | None = field(default=None, repr=False, compare=False)
+    _works: int = field(default=0, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def runner(self) -> Path:
@@ -120,13 +125,16 @@ class Scratch:
             self._compiled = compile_package(str(self.package))
         return self._compiled
 
-    def reset_work(self) -> None:
-        """Empty work/ between children, so one question's files cannot reach the next."""
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.work.mkdir()
-        os.chmod(self.work, 0o755)
+    def new_work(self) -> Path:
+        """A fresh, empty work folder for one child: no file of one child (or question) reaches another."""
+        with self._lock:
+            self._works += 1
+            folder = self.root / f"work-{self._works}"
+        folder.mkdir(mode=0o755)
+        os.chmod(folder, 0o755)
         if self.owner_uid is not None:
-            os.chown(self.work, self.owner_uid, -1)
+            os.chown(folder, self.owner_uid, -1)
+        return folder
 
 
 def sandbox_environment(work: Path) -> dict:
@@ -153,7 +161,7 @@ def child_environment(scratch: Scratch, limits: Limits) -> dict:
         **sandbox_environment(scratch.work),
         "GRADER_CHILD": "1",  # marks their orphans for reap_orphans
         "GRADER_READ_PATHS": os.pathsep.join(read_paths() + [str(scratch.runner), str(scratch.package)]),
-        "GRADER_WRITE_PATHS": os.pathsep.join([str(scratch.work), "/dev/null"] + cuda_devices()),
+        "GRADER_WRITE_PATHS": os.pathsep.join(["/dev/null"] + cuda_devices()),  # and each child's own work folder
         # applied by each child to itself before it reads any student file; with a GPU the memory
         # limit is on data, not address space (CUDA reserves far more than it uses)
         "GRADER_RLIMITS": f"{limits.memory_bytes},{limits.cpu_seconds},{limits.file_bytes},{int(bool(cuda_devices()))}",
@@ -167,7 +175,8 @@ class Template:
 
     One per submission; it runs no student code and holds none of the grader's secrets (it has
     the children's environment). A child is a fresh fork of it, so nothing passes between
-    children, and each confines itself from scratch.
+    children, and each confines itself from scratch. Questions graded side by side (engine's
+    lanes) share it: one request and its answer at a time.
     """
 
     def __init__(self, scratch: Scratch, limits: Limits):
@@ -177,6 +186,7 @@ class Template:
         self._buffer = b""
         self._ready = False
         self._fds: list[int] = []  # file descriptors that came with the last answer
+        self._lock = threading.RLock()
 
     def launch(self) -> None:
         """Start the process and return at once: it imports NumPy and torch while the grader
@@ -201,10 +211,11 @@ class Template:
 
     def start(self) -> None:
         """Launch the process if it is not running, and wait until it has imported everything."""
-        self.launch()
-        if not self._ready:
-            self._read(max(self.limits.start_seconds, 60.0))
-            self._ready = True
+        with self._lock:
+            self.launch()
+            if not self._ready:
+                self._read(max(self.limits.start_seconds, 60.0))
+                self._ready = True
 
     @property
     def alive(self) -> bool:
@@ -224,56 +235,68 @@ class Template:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
 
-    def _ask(self, request: dict, fds=(), timeout: float = 30.0) -> dict:
-        if not self.alive:
-            self.close()
-        self.start()
-        self._drop_fds()
-        try:
-            socket.send_fds(self.sock, [json.dumps(request).encode() + b"\n"], list(fds))
-        except OSError:
-            raise ChildFailure("crash", "the grader's template process stopped") from None
-        return self._read(timeout)
+    def _ask(self, request: dict, fds=(), timeout: float = 30.0) -> tuple[dict, list[int]]:
+        """Send ``request`` (with ``fds`` attached); its answer and the descriptors that came with it."""
+        with self._lock:
+            if not self.alive:
+                self.close()
+            self.start()
+            self._drop_fds()
+            try:
+                socket.send_fds(self.sock, [json.dumps(request).encode() + b"\n"], list(fds))
+            except OSError:
+                raise ChildFailure("crash", "the grader's template process stopped") from None
+            try:
+                answer = self._read(timeout)
+            except BaseException:
+                self._drop_fds()
+                raise
+            received, self._fds = self._fds, []
+            return answer, received
 
     def _drop_fds(self) -> None:
         while self._fds:
             os.close(self._fds.pop())
 
-    def fork(self, fds: tuple[int, int, int]) -> tuple[int, int | None]:
-        """Fork a child with these pipe ends: its pid, and a pidfd for it (readable once it has
-        ended) where the template could open one, so that the grader sees it end without asking."""
+    def fork(self, fds: tuple[int, int, int], work: Path) -> tuple[int, int | None]:
+        """Fork a child with these pipe ends, in ``work``: its pid, and a pidfd for it (readable
+        once it has ended) where the template could open one, so that the grader sees it end
+        without asking."""
+        answer, received = self._ask({"op": "fork", "work": str(work)}, fds)
+        pidfd = received.pop() if len(received) == 1 else None
+        for fd in received:
+            os.close(fd)
         try:
-            pid = int(self._ask({"op": "fork", "work": str(self.scratch.work)}, fds)["pid"])
-        except BaseException:
-            self._drop_fds()
-            raise
-        pidfd = self._fds.pop() if len(self._fds) == 1 else None
-        self._drop_fds()
-        return pid, pidfd
+            return int(answer["pid"]), pidfd
+        except (KeyError, TypeError, ValueError):
+            if pidfd is not None:
+                os.close(pidfd)
+            raise ChildFailure("crash", "the grader's template process did not fork") from None
 
     def status(self, pid: int):
         if not self.alive:
             return -signal.SIGKILL  # with the template gone its children are gone too (killed below)
-        return self._ask({"op": "status", "pid": pid}).get("status")
+        return self._ask({"op": "status", "pid": pid})[0].get("status")
 
     def wait(self, pid: int, seconds: float):
         """The child's exit status once it has ended, or None if it still runs after ``seconds``."""
         if not self.alive:
             return -signal.SIGKILL
-        return self._ask({"op": "wait", "pid": pid, "seconds": seconds}, timeout=seconds + 30.0).get("status")
+        return self._ask({"op": "wait", "pid": pid, "seconds": seconds}, timeout=seconds + 30.0)[0].get("status")
 
     def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-        if self.proc is not None:
-            kill_group(self.proc)
-            LIVE.discard(self.proc.pid)
-            self.proc = None
-            self._ready = False
-            self._buffer = b""
-            self._drop_fds()
-            reap_orphans()  # children it had left, now ours
+        with self._lock:
+            if self.sock is not None:
+                self.sock.close()
+                self.sock = None
+            if self.proc is not None:
+                kill_group(self.proc)
+                LIVE.discard(self.proc.pid)
+                self.proc = None
+                self._ready = False
+                self._buffer = b""
+                self._drop_fds()
+                reap_orphans()  # children it had left, now ours
 
 
 class ForkedProcess:
@@ -328,6 +351,7 @@ class Child:
         self.scratch = scratch
         self.limits = limits
         self.template = template
+        self.work: Path | None = None  # its own folder, made at start, removed at close
         self.proc: ForkedProcess | None = None
         self.reader = wire.MessageReader()
         self._event_tail = b""
@@ -340,8 +364,9 @@ class Child:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         events_r, events_w = os.pipe()
+        self.work = self.scratch.new_work()
         try:
-            self.proc = ForkedProcess(self.template, *self.template.fork((to_child_r, from_child_w, events_w)))
+            self.proc = ForkedProcess(self.template, *self.template.fork((to_child_r, from_child_w, events_w), self.work))
         except BaseException:
             for fd in (to_child_w, from_child_r, events_r):
                 os.close(fd)
@@ -359,6 +384,9 @@ class Child:
         self.seccomp = ready.get("seccomp") is True
 
     def close(self) -> None:
+        if self.work is not None and self.proc is None:  # the fork itself failed
+            shutil.rmtree(self.work, ignore_errors=True)
+            self.work = None
         if self.proc is None:
             return
         kill_group(self.proc)
@@ -373,6 +401,8 @@ class Child:
             except OSError:
                 pass
         self.proc = None
+        shutil.rmtree(self.work, ignore_errors=True)  # what it wrote goes with it
+        self.work = None
 
     def read_events(self) -> tuple[list[tuple[str, str]], bool]:
         """The typed events written since the last read, and whether the pipe was closed under

@@ -57,9 +57,10 @@ they time sleeps a known time per call (stand-in or the student's own, in ``make
 
 def benchmark_delays(seed: int) -> dict[str, float]:
     """Per-call sleeps for the functions benchmark_table times, drawn from the seed (so a table of
-    invented numbers cannot know them), far enough apart that the rows are ordered."""
+    invented numbers cannot know them), far enough apart that the rows are ordered, and short:
+    a table of 4 rows, 3 repeats and a warm-up sleeps their sum 4 times per check."""
     import numpy as np
 
     rng = np.random.default_rng([seed, 20261130])
-    low, high = np.array([0.05, 0.02, 0.004]), np.array([0.08, 0.035, 0.01])
+    low, high = np.array([0.025, 0.01, 0.002]), np.array([0.04, 0.0175, 0.005])
     return {name: round(float(v), 4) for name, v in zip(TIMED_BY["benchmark_table"], rng.uniform(low, high))}

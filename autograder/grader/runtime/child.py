@@ -26,6 +26,7 @@ from .probes import (
     counting_array,
     op_recorder,
     shifted_view,
+    vector_jacobian,
 )
 from .rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
 from .seccomp_filter import deny_sockets
@@ -180,23 +181,22 @@ def autograd_probe(result, args, kwargs, msg, recorder):
     upstream = wire.decode(msg["upstream"], tensors_as=to_tensor)
     try:
         with (recorder or Nothing()):
-            grads = torch.autograd.grad(result, leaves, upstream, allow_unused=True)
+            grads = vector_jacobian(result, leaves, upstream, allow_unused=True)
     except BaseException as exc:  # noqa: BLE001
         return {"error": f"backward raised {type(exc).__name__}: {str(exc)[:300]}"}
     return {"values": wire.encode([None if g is None else g for g in grads])}
 
 
 def warm_up_torch() -> None:
-    """Pay torch's lazy first-use imports (dispatch modes, unfold, autograd, and what
-    ``autograd.grad`` imports when given upstream gradients, as autograd_probe gives them: sympy)
-    once, in the template (template.py), not in a child's call."""
+    """Pay torch's lazy first-use imports (dispatch modes, unfold, autograd) once, in the
+    template (template.py), not in a child's call."""
     import torch
     import torch.nn.functional as F
 
     x = torch.ones(1, 1, 3, 3, requires_grad=True)
     with op_recorder(lambda kind, detail: None, "op", CONV_OP):
         y = F.unfold(x, 2)
-        torch.autograd.grad(y, [x], torch.ones_like(y))
+        vector_jacobian(y, [x], torch.ones_like(y))
     autograd_graph(y)
 
 

@@ -204,6 +204,24 @@ def shifted_view(result: np.ndarray, x: np.ndarray):
         x.__setitem__(Ellipsis, saved)
 
 
+def vector_jacobian(output, inputs, upstream, allow_unused: bool = False) -> tuple:
+    """What ``torch.autograd.grad(output, inputs, upstream)`` returns, computed as the gradient
+    of the scalar ``sum(output * upstream)``.
+
+    The numbers are the same (the product's backward multiplies ``upstream`` by the sum's ones,
+    exactly), but a tensor-valued upstream gradient makes ``autograd.grad`` import
+    ``torch.fx.experimental.symbolic_shapes`` (sympy: half a second) at its first use, in the
+    grader and in every template. ``output`` and ``upstream``: tensors of the same shape.
+    """
+    import torch
+
+    if tuple(output.shape) != tuple(upstream.shape):
+        raise RuntimeError(f"Mismatch in shape: the upstream gradient has shape {tuple(upstream.shape)} "
+                           f"and the output has shape {tuple(output.shape)}")
+    loss = (output * upstream.to(output.dtype)).sum()
+    return torch.autograd.grad(loss, inputs, allow_unused=allow_unused)
+
+
 def autograd_graph(result) -> list[str]:
     """The names of the autograd nodes behind a tensor (ConvolutionBackward0 betrays F.conv2d)."""
     names, todo, seen = set(), [getattr(result, "grad_fn", None)], 0

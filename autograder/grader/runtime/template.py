@@ -8,7 +8,8 @@ freshly started child would (rlimits, user, Landlock, seccomp: child.main). Noth
 child reaches another: each is a fresh copy of this pristine process.
 
 Protocol on the inherited Unix socket (GRADER_TEMPLATE_FD), one JSON object per message:
-- ``{"op": "fork", "work": dir}`` with the child's three pipe ends attached (SCM_RIGHTS) ->
+- ``{"op": "fork", "work": dir}`` with the child's three pipe ends attached (SCM_RIGHTS): a
+  child in its own (fresh, empty) work folder ->
   ``{"pid": n}``, with a pidfd of the child attached where Linux has them (>= 5.3): the grader
   polls it to see the child end, without asking here;
 - ``{"op": "status", "pid": n}`` -> ``{"status": code or null}`` (a negative code is a signal,
@@ -65,6 +66,8 @@ def run_child(sock: socket.socket, fds: list[int], work: str) -> None:
             os.environ[name] = str(fd)
         os.chdir(work)
         os.environ["HOME"] = os.environ["TMPDIR"] = work
+        # its own folder is the one it may write (with /dev/null and a GPU's devices)
+        os.environ["GRADER_WRITE_PATHS"] = os.pathsep.join([work, os.environ.get("GRADER_WRITE_PATHS", "")])
         child.main()
     finally:
         os._exit(0)
