@@ -4,7 +4,8 @@ A snippet file (tests/mutants, tests/alternatives, tests/hostile) starts with he
 ``# module: NAME`` (the file it is appended to), then for mutants ``# question: ID`` (the one
 question that must lose points), for hostile cases ``# loses: ID, ID`` (questions allowed to
 lose points; empty: none), ``# flagged: yes`` (tampering the gradebook must flag; every other
-case must not be flagged) and ``# feedback: TEXT`` (a phrase the feedback must contain).
+case must not be flagged), ``# feedback: TEXT`` (a phrase the feedback must contain) and
+``# needs: landlock`` (a case only Landlock can stop: skipped, saying so, where there is none).
 Appending a ``def`` rebinds the function in that module, so a snippet can wrap the reference.
 """
 from __future__ import annotations

@@ -4,7 +4,9 @@ Each case is the solved notebook plus one attack cell. With wrong answers it mus
 what those answers earn (computed from questions.json, not by the grader); with right answers,
 full marks. After every run: the grading material unchanged, nothing written outside the
 notebook's folder, no signal reached the grading process, no process of the notebook left, the
-scratch folder removed. The cross-student attack runs inside ``unshare -n``.
+scratch folder removed. Every run is forked by one notebook template made as the engine makes it
+(torch, matplotlib and Otter imported), which must outlive every attack. The cross-student
+attack runs inside ``unshare -n``.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -24,6 +27,7 @@ from conftest import ROOT
 
 from grader import access
 from grader.instructor.notebook import grade_notebook
+from grader.sandbox import Limits, Scratch, Template
 from grader.runtime import landlock
 from hostile_notebooks import build as hostile
 
@@ -65,9 +69,37 @@ def _unconfinable(case: str) -> str | None:
     return None
 
 
+@pytest.fixture(scope="module")
+def engine_template():
+    """The notebook template grading uses (engine.spawn_notebook_template): forked from a package
+    template after torch, with matplotlib and Otter imported. One for the whole module, as one
+    serves every run of a submission: no attack may change it or end it."""
+    root = Path(tempfile.mkdtemp(prefix="hostile-nb-template-"))
+    os.chmod(root, 0o755)
+    user = access.sandbox_user()
+    package = Template(Scratch(root / "scratch", owner_uid=user[0] if user else None), Limits())
+    package.scratch.prepare()
+    notebook = package.spawn_notebook()
+    notebook.start()
+    pid = notebook.proc.pid
+    yield notebook
+    assert notebook.alive and notebook.proc.pid == pid, "an attack ended the notebook template"
+    notebook.close()
+    package.close()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_engine_template_has_the_notebook_imports_and_one_thread(engine_template):
+    pid = engine_template.proc.pid
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    assert "libtorch" in maps and "matplotlib" in maps, "torch and matplotlib are imported before any fork"
+    assert len(os.listdir(f"/proc/{pid}/task")) == 1, "a template with threads cannot be forked safely"
+
+
 @pytest.fixture
-def hostile_run(tmp_path, monkeypatch):
-    """grade(cells, answers) -> result, with the checks every case shares afterwards."""
+def hostile_run(tmp_path, monkeypatch, engine_template):
+    """grade(cells, answers) -> result, with the checks every case shares afterwards; every run
+    is forked by the engine's notebook template."""
     assets = tmp_path / "assets"
     shutil.copytree(ASSETS, assets)
     outside = tmp_path / "outside"
@@ -85,7 +117,8 @@ def hostile_run(tmp_path, monkeypatch):
             nb.cells += [nbformat.v4.new_code_cell(hostile.cell_source(c, replacements), id=f"hostile-{c.stem[:12]}")
                          for c in cases[1:]]
             nbformat.write(nb, target)
-        return grade_notebook(target, assets_dir=assets, deadline_seconds=150, cell_seconds=10, workdir=tmp_path / "work")
+        return grade_notebook(target, assets_dir=assets, deadline_seconds=150, cell_seconds=10, workdir=tmp_path / "work",
+                              template=engine_template)
 
     yield grade
     signal.signal(signal.SIGUSR1, previous)

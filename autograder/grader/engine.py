@@ -23,7 +23,7 @@ from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOu
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
 from grader.reaper import become_subreaper
 from grader.runner import QuestionRunner, prepare_torch
-from grader.sandbox import Limits, Scratch, Template
+from grader.sandbox import ChildFailure, Limits, Scratch, Template
 from grader.submission import (
     Submission,
     extract_zip,
@@ -94,6 +94,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
     template = Template(scratch, limits)  # forks every child of this submission
     become_subreaper()  # what a child starts and leaves behind is adopted here, and killed
     problems = []
+    notebook_template = notebook_judge = None
     try:
         scratch.prepare()
         template.launch()  # it imports torch while the submission is staged and the grader imports its own
@@ -109,8 +110,12 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         stage_package(sub, scratch.package, trusted_files())
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
+        scratch.compiled_package()  # once, before the lanes start, while the template imports torch
         cuda = cuda_available()
         prepare_torch()  # one thread
+        if "notebook" in (questions or QUESTION_IDS) and sub.notebook is not None:
+            # the notebook's template and judge import what they need while the questions are graded
+            notebook_template, notebook_judge = spawn_notebook_template(template), early_judge()
         import torch
 
         torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does
@@ -130,9 +135,10 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         results = {q: outcome for q, (outcome, _) in graded.items()}
         landlock = max((abi[0] for _, abi in graded.values()), default=0)
         seccomp = any(abi[1] for _, abi in graded.values())
-        if "notebook" in wanted:  # last, after the template is gone: the two never hold memory at once
+        if "notebook" in wanted:  # last, after the package template is gone: the two never hold memory at once
             template.close()
-            results["notebook"] = grade_notebook_question(sub, scratch, limits, budget.deadline("notebook"))
+            results["notebook"] = grade_notebook_question(sub, scratch, limits, budget.deadline("notebook"), notebook_template,
+                                                          notebook_judge)
         results = {q: results[q] for q in wanted}
         return GradeReport(
             student=student,
@@ -147,7 +153,31 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         )
     finally:
         template.close()
+        if notebook_template is not None:
+            notebook_template.close()
+        if notebook_judge is not None and notebook_judge.poll() is None:  # grade_notebook ends it; unless it never ran
+            notebook_judge.kill()
+            notebook_judge.wait()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def early_judge():
+    """The notebook judge, started now (grader.instructor.notebook.early_judge); None where the
+    grader has no notebook grading (the student release)."""
+    try:
+        from grader.instructor.notebook import early_judge as start
+    except ImportError:
+        return None
+    return start()
+
+
+def spawn_notebook_template(template: Template) -> Template | None:
+    """The notebook's template, forked from the package template; None if it could not be
+    (grade_notebook then starts one of its own)."""
+    try:
+        return template.spawn_notebook()
+    except ChildFailure:
+        return None
 
 
 def environment(landlock: int, seccomp: bool, user, cuda: bool) -> dict:
@@ -235,7 +265,10 @@ def _skipped(c, cuda: bool) -> bool:
     return (c.needs_cuda and not cuda) or (c.skip_with_cuda and cuda)
 
 
-def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, deadline: float) -> QuestionOutcome:
+def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, deadline: float,
+                            template: Template | None = None, judge=None) -> QuestionOutcome:
+    """The notebook's grade; ``template`` and ``judge`` as engine.spawn_notebook_template and
+    early_judge made them (None: grade_notebook starts its own)."""
     points = POINTS["notebook"]
     entry = QuestionOutcome(max_score=points)
     if sub.notebook is None:
@@ -252,7 +285,8 @@ def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, d
         # the cells run confined like the package children (no sockets, Landlock, unprivileged);
         # the Otter tests are judged in another process on the plain values they produced
         report = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths(),
-                                deadline_seconds=max(min(deadline - time.monotonic(), 240.0), 5.0))
+                                deadline_seconds=max(min(deadline - time.monotonic(), 240.0), 5.0), template=template,
+                                judge=judge)
     except Exception as exc:  # noqa: BLE001
         report = NotebookReport(error=f"{type(exc).__name__}: {exc}")
     scale = points / report.max_score if report.max_score else 0.0

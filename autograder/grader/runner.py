@@ -119,7 +119,7 @@ class QuestionRunner:
             "standins": standins,
             "modules": modules,
             "import_seconds": min(10.0, self.limits.start_seconds / 3),
-            "known_broken": self.known_broken,
+            "known_broken": dict(self.known_broken),  # a copy: the other lane may add to it meanwhile
             "compiled": self.scratch.compiled_package(),
         }
 

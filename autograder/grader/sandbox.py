@@ -171,17 +171,22 @@ def child_environment(scratch: Scratch, limits: Limits) -> dict:
 
 
 class Template:
-    """The process that has imported NumPy and torch once and forks each child (template.py).
+    """A process that has imported once and forks each process that runs student code (template.py).
 
-    One per submission; it runs no student code and holds none of the grader's secrets (it has
-    the children's environment). A child is a fresh fork of it, so nothing passes between
-    children, and each confines itself from scratch. Questions graded side by side (engine's
-    lanes) share it: one request and its answer at a time.
+    ``role`` "package": imports NumPy and torch, forks each question's child; one per submission.
+    ``role`` "notebook": forks each run of a notebook's cells; :meth:`spawn_notebook` makes one
+    from a package template (torch already imported, then matplotlib and Otter), started on its
+    own it preloads nothing. A template runs no student code and holds none of the grader's
+    secrets (it has the children's environment). A forked process is a fresh copy of it, so
+    nothing passes between them, and each confines itself from scratch. Questions graded side
+    by side (engine's lanes) share one: one request and its answer at a time.
     """
 
-    def __init__(self, scratch: Scratch, limits: Limits):
-        self.scratch, self.limits = scratch, limits
-        self.proc: subprocess.Popen | None = None
+    def __init__(self, scratch: Scratch, limits: Limits, role: str = "package"):
+        if role not in ("package", "notebook"):
+            raise ValueError(f"role must be 'package' or 'notebook', not {role!r}")
+        self.scratch, self.limits, self.role = scratch, limits, role
+        self.proc: subprocess.Popen | ForkedProcess | None = None
         self.sock: socket.socket | None = None
         self._buffer = b""
         self._ready = False
@@ -194,8 +199,8 @@ class Template:
         if self.proc is not None:
             return
         ours, theirs = socket.socketpair()
-        env = dict(child_environment(self.scratch, self.limits), GRADER_TEMPLATE_FD=str(theirs.fileno()),
-                   GRADER_TEMPLATE_TORCH="1")
+        env = dict(child_environment(self.scratch, self.limits), GRADER_TEMPLATE_FD=str(theirs.fileno()))
+        env.update(GRADER_TEMPLATE_TORCH="1") if self.role == "package" else env.update(GRADER_TEMPLATE_ROLE="notebook")
         try:
             self.proc = subprocess.Popen(runtime_command("template"),
                                          cwd=self.scratch.runner, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -258,11 +263,12 @@ class Template:
         while self._fds:
             os.close(self._fds.pop())
 
-    def fork(self, fds: tuple[int, int, int], work: Path) -> tuple[int, int | None]:
-        """Fork a child with these pipe ends, in ``work``: its pid, and a pidfd for it (readable
-        once it has ended) where the template could open one, so that the grader sees it end
-        without asking."""
-        answer, received = self._ask({"op": "fork", "work": str(work)}, fds)
+    def fork(self, fds: tuple[int, ...], **request: str) -> tuple[int, int | None]:
+        """Fork a process with these pipe ends attached: a package child (``work``: its folder,
+        three pipe ends) or a notebook run (``job``: its job file, the report pipe). Its pid, and a
+        pidfd for it (readable once it has ended) where the template could open one, so that the
+        grader sees it end without asking."""
+        answer, received = self._ask({"op": "fork", **request}, fds)
         pidfd = received.pop() if len(received) == 1 else None
         for fd in received:
             os.close(fd)
@@ -272,6 +278,33 @@ class Template:
             if pidfd is not None:
                 os.close(pidfd)
             raise ChildFailure("crash", "the grader's template process did not fork") from None
+
+    def spawn_notebook(self) -> Template:
+        """A notebook template forked from this package template, in its own session: it has
+        NumPy and torch already and imports matplotlib and Otter while questions are graded.
+        Registered as live, so it outlives this template's close (the notebook is graded after)."""
+        ours, theirs = socket.socketpair()
+        try:
+            answer, received = self._ask({"op": "spawn"}, [theirs.fileno()])
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        pidfd = received.pop() if len(received) == 1 else None
+        for fd in received:
+            os.close(fd)
+        try:
+            pid = int(answer["pid"])
+        except (KeyError, TypeError, ValueError):
+            ours.close()
+            if pidfd is not None:
+                os.close(pidfd)
+            raise ChildFailure("crash", "the grader's template process did not spawn a notebook template") from None
+        spawned = Template(self.scratch, self.limits, role="notebook")
+        spawned.proc, spawned.sock = ForkedProcess(self, pid, pidfd), ours
+        LIVE.add(pid)  # reparented to this process if the package template ends first: not an orphan to kill
+        return spawned
 
     def status(self, pid: int):
         if not self.alive:
@@ -292,6 +325,8 @@ class Template:
             if self.proc is not None:
                 kill_group(self.proc)
                 LIVE.discard(self.proc.pid)
+                if isinstance(self.proc, ForkedProcess):
+                    self.proc.release()
                 self.proc = None
                 self._ready = False
                 self._buffer = b""
@@ -366,7 +401,7 @@ class Child:
         events_r, events_w = os.pipe()
         self.work = self.scratch.new_work()
         try:
-            self.proc = ForkedProcess(self.template, *self.template.fork((to_child_r, from_child_w, events_w), self.work))
+            self.proc = ForkedProcess(self.template, *self.template.fork((to_child_r, from_child_w, events_w), work=str(self.work)))
         except BaseException:
             for fd in (to_child_w, from_child_r, events_r):
                 os.close(fd)

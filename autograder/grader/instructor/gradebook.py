@@ -8,6 +8,7 @@ import statistics
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from grader.machine import question_lanes
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
 from grader.identity import local_identity, seed_for, seed_record
 from grader.outcome import GradeReport
@@ -36,14 +37,14 @@ def gradebook_names(submissions: list[Path]) -> dict[Path, str]:
     return names
 
 
-def _grade_one(path: str, student: str, seed: int | None, limits=None) -> GradeReport:
+def _grade_one(path: str, student: str, seed: int | None, limits=None, lanes: int | None = None) -> GradeReport:
     """Grade one submission; ``seed=None``: the student's own seed (derived from the gradebook name)."""
     from grader.engine import grade_submission
 
     try:
         identity = local_identity(student)
         own_seed = seed if seed is not None else seed_for(identity)
-        result = grade_submission(Path(path), seed=own_seed, limits=limits, student=student)
+        result = grade_submission(Path(path), seed=own_seed, limits=limits, student=student, lanes=lanes)
         result.seed_record = seed_record(identity, own_seed, overridden=seed is not None)
     except Exception as exc:  # noqa: BLE001 - one grader failure must not lose the class's other grades
         result = GradeReport(student, error=f"{type(exc).__name__}: {exc}")
@@ -51,18 +52,23 @@ def _grade_one(path: str, student: str, seed: int | None, limits=None) -> GradeR
     return result
 
 
-def grade_folder(folder: Path, out: Path, *, seed: int | None = None, workers: int | None = None, progress=True, limits=None) -> list[GradeReport]:
+def grade_folder(folder: Path, out: Path, *, seed: int | None = None, workers: int | None = None, progress=True, limits=None,
+                 lanes: int | None = None) -> list[GradeReport]:
+    """Grade every submission in ``folder`` into the gradebook ``out``, ``workers`` processes at
+    once, each grading ``lanes`` questions at once (default: what machine.question_lanes gives
+    each of the workers)."""
     submissions = find_submissions(folder)
     out.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         os.chmod(out, 0o700)  # children run as another user where possible; the gradebook is not theirs to read
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions) or 1))
+    lanes = lanes or question_lanes(workers)
     results: list[GradeReport] = []
     bar = _progress(len(submissions)) if progress else None
     # spawn, not fork: a forked copy of a process whose torch thread pools already started can deadlock
     names = gradebook_names(submissions)
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_grade_one, str(p), names[p], seed, limits): p for p in submissions}
+        futures = {pool.submit(_grade_one, str(p), names[p], seed, limits, lanes): p for p in submissions}
         for future in as_completed(futures):
             path = futures[future]
             try:

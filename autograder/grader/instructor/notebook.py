@@ -15,7 +15,9 @@ The data flow, from cell to score:
    markdown answers of the hand-graded questions.
 2. The names of the answer variables (``stem_out``, ...) are read statically from the tests
    (notebook_judge.answer_names): the student's side learns these names, never a test.
-3. notebook_process.run_notebook executes the cells in ``notebook_runner.py``: an unprivileged
+3. notebook_process.run_notebook executes the cells in ``notebook_runner.py``, each run forked
+   by a notebook template (the engine's, with NumPy, torch, matplotlib and Otter imported, or
+   one of its own that preloads nothing): an unprivileged
    user under root, scrubbed environment, rlimits, Landlock (read Python and its own folder,
    write its own folder), a seccomp filter (no socket of any family, no leaving its process
    group), private network namespace under root; a per-cell and a whole-notebook time limit; a
@@ -49,6 +51,7 @@ from grader.outcome import CheckOutcome, ManualAnswer, NotebookReport
 from grader.instructor.notebook_file import NotebookProblem, code_cells, manual_answers, read_notebook, sanitize
 from grader.instructor.notebook_judge import answer_names, read_test
 from grader.instructor.notebook_process import NotebookLimits, run_notebook
+from grader.sandbox import Limits, Scratch, Template
 
 AUTOGRADER = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
 ASSETS = AUTOGRADER / "notebook"
@@ -112,6 +115,17 @@ def start_judge(test_paths: list[Path]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-E", "-s", "-B", "-m", "grader.instructor.notebook_judge", *map(str, test_paths)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             cwd=AUTOGRADER, start_new_session=True)
+
+
+def early_judge(assets_dir: Path | None = None) -> subprocess.Popen | None:
+    """The judge for the grading material, started now, so that Otter's import (one to two
+    seconds) runs while the package is graded; None where the material is missing (grade_notebook
+    then reports that). Pass it to :func:`grade_notebook` with the same ``assets_dir``."""
+    try:
+        assets = load_assets(assets_dir)
+    except Exception:  # noqa: BLE001
+        return None
+    return start_judge(list(assets["tests"].values()))
 
 
 def finish_judge(proc: subprocess.Popen, values: dict, timeout: float) -> tuple[dict, str | None]:
@@ -199,7 +213,8 @@ def _run_problems(cells: list, outcome) -> str | None:
 
 
 def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds: float | None = None, workdir=None,
-                   package_dir=None, assets_dir=None, read_paths=None) -> NotebookReport:
+                   package_dir=None, assets_dir=None, read_paths=None, template: Template | None = None,
+                   judge: subprocess.Popen | None = None) -> NotebookReport:
     """Grade ``notebook_path``; never raises.
 
     Args:
@@ -215,6 +230,10 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
         assets_dir: the grading material (default ``autograder/notebook``, ``notebook/`` in the zip).
         read_paths: what the student's process may read besides its own folder (default
             ``grader.access.read_paths()``); none may contain the grading material.
+        template: the notebook template (sandbox.Template) that forks the runs; when None, one
+            is started for this call (preloading nothing) and closed at the end.
+        judge: the judge process from :func:`early_judge` for the same ``assets_dir``; when
+            None, one is started here. Either way it is ended before this returns.
 
     Returns:
         a :class:`NotebookReport`. Each autograded question gives a public check (public tests:
@@ -223,7 +242,7 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
     """
     started = time.monotonic()
     deadline = started + float(deadline_seconds)
-    questions, scratch, judge = None, None, None
+    questions, scratch, own_template = None, None, None
     try:
         try:
             assets = load_assets(assets_dir)
@@ -244,7 +263,7 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
         if exposed:
             return _result(questions, [], f"grader configuration error: the notebook's tests would be readable "
                                           f"through {exposed[0]}; not run")
-        judge = start_judge(list(assets["tests"].values()))
+        judge = judge or start_judge(list(assets["tests"].values()))
         user = access.sandbox_user()
         base = Path(workdir) if workdir is not None else None
         if base is not None:
@@ -253,12 +272,17 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
                 base = None  # a private folder (e.g. pytest's): the sandbox user could not enter it
         scratch = Path(tempfile.mkdtemp(prefix="notebook-", dir=base))
         os.chmod(scratch, 0o711 if user else 0o700)
+        if template is None:
+            own_template = template = Template(Scratch(scratch / "template", owner_uid=user[0] if user else None), Limits(),
+                                               role="notebook")
+            own_template.scratch.prepare()
+            own_template.launch()
         package = Path(package_dir) if package_dir is not None else Path(notebook_path).parent / PACKAGE_NAME
         variables = sorted({v for names in assets["names"].values() for v in names})
         reserve = max(5.0, 0.1 * deadline_seconds)
         limits = NotebookLimits(cell_seconds=cell_seconds or max(10.0, min(30.0, deadline_seconds / 6)))
         outcome = run_notebook(cells, variables, scratch, package_dir=package, notebook_text=nbformat.writes(sanitize(nb)),
-                               read_paths=paths, user=user, limits=limits, deadline=deadline - reserve)
+                               read_paths=paths, user=user, limits=limits, deadline=deadline - reserve, template=template)
         verdicts, judge_error = finish_judge(judge, outcome.values, deadline - time.monotonic())
         judge = None
         tests = score_tests(questions, verdicts, _value_notes(assets["names"], outcome.unsupported))
@@ -270,6 +294,8 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
         if judge is not None and judge.poll() is None:
             judge.kill()
             judge.wait()
+        if own_template is not None:
+            own_template.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 

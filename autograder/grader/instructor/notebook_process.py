@@ -1,7 +1,8 @@
 """The trusted side of the notebook run: start the confined runner, read its reports, end it.
 
 :func:`run_notebook` executes a notebook's code cells with ``notebook_runner.py`` (see there for
-the confinement) and returns the answer values of the run that got furthest. Every limit is
+the confinement), each run a fresh fork of a notebook template (sandbox.Template), and returns
+the answer values of the run that got furthest. Every limit is
 enforced here, whatever the runner's code does after the notebook patched it:
 
 - a cell that runs past its wall-clock limit (``WALL_FACTOR`` times its CPU limit
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.reaper import kill_group
-from grader.sandbox import install_runtime, runtime_command, sandbox_environment
+from grader.sandbox import ChildFailure, ForkedProcess, Template, sandbox_environment
 
 MAX_LINE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 16 << 20
@@ -100,14 +101,13 @@ def _parse(line: bytes, names: set[str], cell_count: int) -> dict:
 
 def prepare_run(scratch: Path, attempt: int, package_dir: Path | None, notebook_text: str,
                 user: tuple[int, int] | None) -> tuple[Path, Path]:
-    """``scratch/run-N/``: ``runner/`` (grader files, read-only) and ``work/`` (the notebook,
-    a copy of the package's top-level .py files; the runner's only writable folder)."""
+    """``scratch/run-N/``: its job file's folder, and ``work/`` (the notebook, a copy of the
+    package's top-level .py files; the run's only writable folder)."""
     root = scratch / f"run-{attempt}"
-    runner, work = root / "runner", root / "work"
-    for d in (root, runner, work):
+    work = root / "work"
+    for d in (root, work):
         d.mkdir(parents=True)
         os.chmod(d, 0o755)
-    install_runtime(runner)
     (work / "conv_gemm.ipynb").write_text(notebook_text, encoding="utf-8")
     if package_dir is not None and Path(package_dir).is_dir():
         (work / "conv_gemm").mkdir()
@@ -117,7 +117,7 @@ def prepare_run(scratch: Path, attempt: int, package_dir: Path | None, notebook_
     if user is not None:
         for p in [work, *work.rglob("*")]:
             os.chown(p, user[0], user[1])
-    return runner, work
+    return root, work
 
 
 def _env(work: Path) -> dict:
@@ -131,27 +131,28 @@ def _signal_name(number: int) -> str:
         return "unknown signal"
 
 
-def run_once(cells: list, names: list[str], runner: Path, work: Path, *, read_paths: list[str],
-             user, limits: NotebookLimits, deadline: float) -> tuple[dict, int | None, str | None]:
-    """One runner process over ``cells``; (report, stuck cell or None, failure or None).
+def run_once(cells: list, names: list[str], root: Path, work: Path, *, read_paths: list[str],
+             user, limits: NotebookLimits, deadline: float, template: Template) -> tuple[dict, int | None, str | None]:
+    """One run over ``cells``, forked by ``template``; (report, stuck cell or None, failure or None).
 
     ``report``: ``values``, ``unsupported``, ``cells_done``, ``finished``, ``confinement``.
     """
-    read_fd, write_fd = os.pipe()
+    report = {"values": {}, "unsupported": {}, "cells_done": 0, "cell_errors": {}, "finished": False, "confinement": {}}
     cpu = int(max(10, deadline - time.monotonic())) + 5
-    job = {"cells": cells, "names": names, "workdir": str(work), "read_paths": list(read_paths),
+    job = {"cells": cells, "names": names, "workdir": str(work), "read_paths": list(read_paths), "env": _env(work),
            "rlimits": [limits.memory_bytes, cpu, limits.file_bytes], "user": list(user) if user else None,
-           "cell_seconds": limits.cell_seconds, "out_fd": write_fd, "parent": os.getpid()}
-    job_path = runner / "job.json"
+           "cell_seconds": limits.cell_seconds}
+    job_path = root / "job.json"
     job_path.write_text(json.dumps(job), encoding="utf-8")
-    os.chmod(job_path, 0o644)
+    os.chmod(job_path, 0o600)  # read by the run before it confines itself
+    read_fd, write_fd = os.pipe()
     try:
-        proc = subprocess.Popen(runtime_command("notebook_runner", str(job_path)),
-                                cwd=runner, env=_env(work), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, pass_fds=(write_fd,), start_new_session=True)
+        proc = ForkedProcess(template, *template.fork((write_fd,), job=str(job_path)))
+    except ChildFailure as failure:
+        os.close(read_fd)
+        return report, None, f"the notebook's process did not start ({failure.message})"
     finally:
         os.close(write_fd)
-    report = {"values": {}, "unsupported": {}, "cells_done": 0, "cell_errors": {}, "finished": False, "confinement": {}}
     current, since, failure = None, time.monotonic(), None
     buffer, total, name_set = bytearray(), 0, set(names)
     try:
@@ -211,24 +212,26 @@ def run_once(cells: list, names: list[str], runner: Path, work: Path, *, read_pa
         failure = f"the grader's channel was tampered with ({exc})"
     finally:
         kill_group(proc)
+        proc.release()
         os.close(read_fd)
     return report, current, failure
 
 
 def run_notebook(cells: list, names: list[str], scratch: Path, *, package_dir, notebook_text: str,
-                 read_paths: list[str], user, limits: NotebookLimits, deadline: float) -> RunOutcome:
-    """Run the cells, skipping and rerunning past a cell that stops the process (see module doc)."""
+                 read_paths: list[str], user, limits: NotebookLimits, deadline: float, template: Template) -> RunOutcome:
+    """Run the cells, skipping and rerunning past a cell that stops the process (see module doc);
+    every run is forked by ``template`` (a notebook template)."""
     outcome = RunOutcome()
     best_done = -1
     for attempt in range(limits.max_runs):
         if deadline - time.monotonic() < 5:
             outcome.failure = outcome.failure or "no time left to run the notebook"
             break
-        runner, work = prepare_run(scratch, attempt, package_dir, notebook_text, user)
+        root, work = prepare_run(scratch, attempt, package_dir, notebook_text, user)
         todo = [None if i in outcome.skipped else c for i, c in enumerate(cells)]
-        report, stuck, failure = run_once(todo, names, runner, work, read_paths=read_paths, user=user,
-                                          limits=limits, deadline=deadline)
-        shutil.rmtree(runner.parent, ignore_errors=True)
+        report, stuck, failure = run_once(todo, names, root, work, read_paths=read_paths, user=user,
+                                          limits=limits, deadline=deadline, template=template)
+        shutil.rmtree(root, ignore_errors=True)
         outcome.confinement = report["confinement"] or outcome.confinement
         if report["cells_done"] >= best_done:
             best_done = report["cells_done"]

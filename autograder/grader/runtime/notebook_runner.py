@@ -1,23 +1,23 @@
 """The untrusted side of notebook grading: run a student's code cells, report the answer values.
 
-Started by notebook_process.py as ``python -E -s -B -m grader_runtime.notebook_runner JOB`` from
-a copy of the runtime package in a scratch folder. ``JOB`` is
-a JSON file the parent wrote:
+Forked by a notebook template (template.py) for each run; :func:`run` gets the job file
+notebook_process.py wrote, the write end of the report pipe, and the template's pid. The job:
 
 - ``cells``: the code cells' source, in order, with ``null`` for a cell the parent tells it to
   skip (IPython-only lines are made inert here, see :func:`python_source`);
 - ``names``: the answer variables the tests read (``stem_out``, ...), never the tests;
 - ``workdir``: the folder holding the notebook and its ``conv_gemm`` package; the cells run
   there (current directory and first on ``sys.path``), the only folder it may write;
+- ``env``: the whole environment the cells see (the template already put it in place);
 - ``read_paths``, ``rlimits`` (address space, CPU seconds, file size), ``user`` ([uid, gid] or
-  null), ``parent`` (the grading process's pid: the runner dies with it), ``cell_seconds`` (CPU seconds a cell may use; it may take ``WALL_FACTOR`` times as long
-  in wall time, e.g. asleep), ``out_fd`` (the pipe to the parent).
+  null), ``cell_seconds`` (CPU seconds a cell may use; it may take ``WALL_FACTOR`` times as long
+  in wall time, e.g. asleep).
 
 Before any student code runs it confines itself, in this order: rlimits; under root, private
-network and IPC namespaces and then the unprivileged user; Landlock (read the Python
-installation and its own folders, of /etc and /proc only what :func:`narrowed` keeps, write
-``workdir``, no TCP, no signals outside); the seccomp
-filter (no socket of any family, no new session or process group, no raising of limits).
+network and IPC namespaces and then the unprivileged user; death with its template; Landlock
+(read the Python installation and the runtime's own folder, of /etc and /proc only what
+:func:`narrowed` keeps, write ``workdir``, no TCP, no signals outside); the seccomp filter (no
+socket of any family, no new session or process group, no raising of limits).
 
 It then executes each cell in one namespace, like a kernel would: an exception, ``sys.exit()``
 or a per-cell timer (CPU time: SIGPROF; wall time: SIGALRM) fails that cell only. Around each cell it writes one JSON line
@@ -162,8 +162,9 @@ def narrowed(paths: list[str], pid: int) -> list[str]:
     return out
 
 
-def confine(job: dict) -> dict:
-    """Every restriction, before the first cell; what was applied."""
+def confine(job: dict, parent: int) -> dict:
+    """Every restriction, before the first cell; what was applied. ``parent``: the template's
+    pid (the runner dies with it)."""
     memory, cpu, fsize = job["rlimits"]
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
@@ -177,8 +178,8 @@ def confine(job: dict) -> dict:
         os.setuid(uid)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after the user switch, which clears it
-    if os.getppid() != job["parent"]:
-        os._exit(1)  # the grading process is already gone
+    if os.getppid() != parent:
+        os._exit(1)  # the template is already gone
     here = os.path.dirname(os.path.abspath(__file__))
     try:
         abi = landlock.restrict([*narrowed(job["read_paths"], os.getpid()), here], [job["workdir"], "/dev/null"])
@@ -219,13 +220,13 @@ def run_cell(index: int, source: str, namespace: dict, seconds: float) -> str | 
     return None
 
 
-def main() -> None:
-    with open(sys.argv[1], encoding="utf-8") as f:
-        job = json.load(f)
-    out = int(job["out_fd"])
-    confinement = confine(job)
+def run(job: dict, out: int, parent: int) -> None:
+    """Confine this process, run the cells, report on ``out``; ends the process."""
+    confinement = confine(job, parent)
     send(out, {"event": "ready", **confinement})
-    del sys.path[0]  # this folder: the notebook imports its own modules, not the runner's
+    # the notebook imports its own modules, not the grader's runtime (the template's first path entry)
+    runtime_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != runtime_root]
     os.chdir(job["workdir"])
     sys.path.insert(0, job["workdir"])
     sys.argv = [os.path.join(job["workdir"], "conv_gemm.ipynb")]
@@ -248,7 +249,3 @@ def main() -> None:
         send(out, message)
     send(out, {"event": "done"})
     os._exit(0)  # no atexit handlers or thread joins from the notebook's code
-
-
-if __name__ == "__main__":
-    main()

@@ -1,25 +1,40 @@
-"""The template: imports Python, NumPy and torch once per submission, then forks each child.
+"""The templates: processes that import once, then fork every process that runs student code.
 
 Started by sandbox.Template as ``python -m grader_runtime.template`` with the children's
-scrubbed environment, as the grader's user, and runs no student code. It stays
-single-threaded (one BLAS/OpenMP thread: nothing to lose in a fork), so a forked child starts
-with everything imported and torch warmed up, then confines itself from scratch exactly as a
-freshly started child would (rlimits, user, Landlock, seccomp: child.main). Nothing of one
-child reaches another: each is a fresh copy of this pristine process.
+scrubbed environment, as the grader's user; a template runs no student code. It stays
+single-threaded (one BLAS/OpenMP thread: nothing to lose in a fork), so a forked process starts
+with everything imported, then confines itself from scratch exactly as a freshly started one
+would (rlimits, user, Landlock, seccomp). Nothing of one forked process reaches another: each
+is a fresh copy of this pristine one.
+
+Two roles, one protocol:
+
+- the package template (the default; GRADER_TEMPLATE_TORCH=1 imports torch and warms it up)
+  forks each question's child (child.main);
+- a notebook template forks each run of a notebook's cells (notebook_runner.run). The engine
+  gets one by asking the package template to ``spawn`` it: a fork of it, torch already
+  imported, that then imports what a notebook's first cells import (matplotlib, Otter) on the
+  other core while the package's questions are graded. ``grade_notebook`` on its own starts one
+  with GRADER_TEMPLATE_ROLE=notebook, which preloads nothing.
 
 Protocol on the inherited Unix socket (GRADER_TEMPLATE_FD), one JSON object per message:
-- ``{"op": "fork", "work": dir}`` with the child's three pipe ends attached (SCM_RIGHTS): a
-  child in its own (fresh, empty) work folder ->
-  ``{"pid": n}``, with a pidfd of the child attached where Linux has them (>= 5.3): the grader
-  polls it to see the child end, without asking here;
+- ``{"op": "fork", "work": dir}`` (package) with the child's three pipe ends attached
+  (SCM_RIGHTS): a child in its own (fresh, empty) work folder; ``{"op": "fork", "job": path}``
+  (notebook) with the report pipe's write end attached: a run of the job file notebook_process
+  wrote -> ``{"pid": n}``, with a pidfd of the child attached where Linux has them (>= 5.3): the
+  grader polls it to see the child end, without asking here;
+- ``{"op": "spawn"}`` (package) with one end of a new socket attached -> ``{"pid": n}`` and its
+  pidfd: a notebook template in its own session, speaking this protocol on that socket (its
+  first message is ``{"ready": true}``, once its imports are done);
 - ``{"op": "status", "pid": n}`` -> ``{"status": code or null}`` (a negative code is a signal,
-  as subprocess reports it); this process reaps its children as they end;
+  as subprocess reports it); a template reaps its children as they end;
 - ``{"op": "wait", "pid": n, "seconds": s}`` -> the same, once the child has ended or ``s``
   seconds have passed.
 
-Everything a child would otherwise redo for itself and that depends on nothing of its own is
-done here, once, before any fork: the imports of Landlock's and seccomp's helpers (pyseccomp
-runs ldconfig to find libseccomp). The confinement itself is applied by each child to itself.
+Everything a forked process would otherwise redo for itself and that depends on nothing of its
+own is done in the template, once, before any fork: the imports of Landlock's and seccomp's
+helpers (pyseccomp runs ldconfig to find libseccomp). The confinement itself is applied by each
+forked process to itself.
 """
 from __future__ import annotations
 
@@ -34,9 +49,13 @@ import time
 import numpy  # noqa: F401 - imported once, here, for every child
 
 from . import child  # the child's own code, imported before any fork
-from . import seccomp_filter
+from . import notebook_runner, seccomp_filter
 
 FD_NAMES = ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD")
+
+
+NOTEBOOK_PRELOADS = ("matplotlib.pyplot", "otter")
+"""What a notebook's first cells import, besides NumPy and torch (a spawned notebook template has those)."""
 
 
 def warm() -> None:
@@ -47,21 +66,44 @@ def warm() -> None:
             importlib.import_module(name)
         child.warm_up_torch()
     seccomp_filter.preload()
-    # what exists now is never collected in a child: its collector does not walk (and so does not
-    # copy) the pages of everything imported above
+    freeze()
+
+
+def warm_notebook() -> None:
+    """A spawned notebook template's imports (matplotlib's cache in its own home)."""
+    import importlib
+
+    os.environ["MPLCONFIGDIR"] = os.path.join(os.environ.get("HOME") or "/tmp", ".matplotlib-template")
+    for name in NOTEBOOK_PRELOADS:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - not installed or broken: the notebook imports it itself, and fails there
+            pass
+    freeze()
+
+
+def freeze() -> None:
+    # what exists now is never collected in a forked process: its collector does not walk (and
+    # so does not copy) the pages of everything imported above
     gc.collect()
     gc.freeze()
 
 
-def run_child(sock: socket.socket, fds: list[int], work: str) -> None:
-    """In the forked child: its own session, its pipes, the work folder, then child.main()."""
+def _detach(sock: socket.socket) -> None:
+    """In a forked process: drop the template's socket, take a session of its own, stdio on /dev/null."""
+    sock.close()
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(devnull, target)
+    os.close(devnull)
+
+
+def run_child(sock: socket.socket, fds: list[int], request: dict) -> None:
+    """In the forked package child: its pipes, its work folder, then child.main()."""
     try:
-        sock.close()
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for target in (0, 1, 2):
-            os.dup2(devnull, target)
-        os.close(devnull)
+        _detach(sock)
+        work = request["work"]
         for name, fd in zip(FD_NAMES, fds):
             os.environ[name] = str(fd)
         os.chdir(work)
@@ -69,6 +111,33 @@ def run_child(sock: socket.socket, fds: list[int], work: str) -> None:
         # its own folder is the one it may write (with /dev/null and a GPU's devices)
         os.environ["GRADER_WRITE_PATHS"] = os.pathsep.join([work, os.environ.get("GRADER_WRITE_PATHS", "")])
         child.main()
+    finally:
+        os._exit(0)
+
+
+def run_notebook(sock: socket.socket, fds: list[int], request: dict) -> None:
+    """In the forked notebook run: the job's environment (exactly, nothing of the template's),
+    then notebook_runner.run, which confines itself before the first cell."""
+    try:
+        template = os.getppid()
+        _detach(sock)
+        with open(request["job"], encoding="utf-8") as f:
+            job = json.load(f)
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in job["env"].items()})
+        notebook_runner.run(job, fds[0], template)
+    finally:
+        os._exit(0)
+
+
+def become_notebook_template(sock: socket.socket, fds: list[int], request: dict) -> None:
+    """In the spawned process: a notebook template on the socket that came with the request."""
+    try:
+        _detach(sock)
+        own = socket.socket(fileno=fds[0])
+        warm_notebook()
+        own.sendall(b'{"ready": true}\n')
+        serve(own, run_notebook)
     finally:
         os._exit(0)
 
@@ -109,11 +178,10 @@ def _wait(pid: int, seconds: float, ended: dict[int, int]) -> None:
         _reap(pid, ended)
 
 
-def main() -> None:
-    sock = socket.socket(fileno=int(os.environ.pop("GRADER_TEMPLATE_FD")))
-    warm()
+def serve(sock: socket.socket, start) -> None:
+    """Answer requests until the grader closes the socket; ``start(sock, fds, request)`` runs in
+    each forked process and never returns."""
     ended: dict[int, int] = {}
-    sock.sendall(b'{"ready": true}\n')
     buffer = b""
     while True:
         while True:  # reap what has ended
@@ -133,10 +201,10 @@ def main() -> None:
         line, _, buffer = buffer.partition(b"\n")
         request = json.loads(line)
         reply_fds: list[int] = []
-        if request["op"] == "fork":
+        if request["op"] in ("fork", "spawn"):
             pid = os.fork()
             if pid == 0:
-                run_child(sock, fds, request["work"])
+                (start if request["op"] == "fork" else become_notebook_template)(sock, fds, request)
             for fd in fds:
                 os.close(fd)
             reply = {"pid": pid}
@@ -156,6 +224,18 @@ def main() -> None:
         finally:
             for fd in reply_fds:
                 os.close(fd)
+
+
+def main() -> None:
+    sock = socket.socket(fileno=int(os.environ.pop("GRADER_TEMPLATE_FD")))
+    notebook = os.environ.pop("GRADER_TEMPLATE_ROLE", "") == "notebook"
+    if notebook:
+        seccomp_filter.preload()
+        freeze()
+    else:
+        warm()
+    sock.sendall(b'{"ready": true}\n')
+    serve(sock, run_notebook if notebook else run_child)
 
 
 if __name__ == "__main__":
