@@ -21,6 +21,8 @@ Figures per row:
             not their sum
   tree      under a memory cgroup only: the cgroup's ``memory.max_usage_in_bytes``, the peak of the
             whole tree together (page cache included)
+  lanes     how many questions each grading process grades at once (machine.question_lanes: two
+            with two CPUs to itself, one under half a CPU or when the workers share the CPUs)
 
 Half a CPU: the same rows in a cgroup (v1) with ``cpu.cfs_quota_us=50000`` per 100000 us period and
 ``memory.limit_in_bytes`` = 768 MiB, about what a Gradescope autograder container gets. The cgroups
@@ -63,6 +65,7 @@ def measure(row: str, samples: Path) -> dict:
     sys.path.insert(0, str(ROOT / "autograder"))
     from grader.engine import DEFAULT_SEED, grade_submission
     from grader.instructor.gradebook import find_submissions, grade_folder
+    from grader.machine import question_lanes
     from grader.questions import QUESTION_IDS
 
     before = resource.getrusage(resource.RUSAGE_SELF)
@@ -71,11 +74,13 @@ def measure(row: str, samples: Path) -> dict:
         questions = None if row == "notebook" else [q for q in QUESTION_IDS if q != "notebook"]
         result = grade_submission(samples / "complete", questions=questions)
         score = f"{result.total:g} / {result.max_total:g}"
+        lanes = question_lanes()
     else:
         with tempfile.TemporaryDirectory() as out:
             results = grade_folder(samples, Path(out), seed=DEFAULT_SEED, workers=int(row[-1]), progress=False)
         errors = [r.student for r in results if r.error]
         score = f"{len(find_submissions(samples))} graded" + (f", failed: {', '.join(errors)}" if errors else "")
+        lanes = question_lanes(int(row[-1]))
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # every child waited for, all of it in the call
@@ -88,6 +93,7 @@ def measure(row: str, samples: Path) -> dict:
         "peak_rss_self_mib": round(after.ru_maxrss / 1024, 1),
         "peak_rss_children_mib": round(children.ru_maxrss / 1024, 1),
         "score": score,
+        "lanes": lanes,  # questions graded at once by each grading process (machine.question_lanes)
     }
 
 
@@ -200,7 +206,7 @@ def row_text(limit: str, f: dict) -> str:
         return f"{label} FAILED: {f['error']}" + (f" (oom kills {f['oom_kills']})" if f.get("oom_kills") else "")
     tree = f"{f['tree_peak_mib']:7.0f} MiB" if "tree_peak_mib" in f else f"{'-':>11s}"
     peak = max(f["peak_rss_self_mib"], f["peak_rss_children_mib"])
-    text = f"{label} {f['wall_s']:7.1f} s {f['cpu_s']:7.1f} s {peak:7.0f} MiB {tree}   {f['score']}"
+    text = f"{label} {f['wall_s']:7.1f} s {f['cpu_s']:7.1f} s {peak:7.0f} MiB {tree} {f['lanes']:6d}   {f['score']}"
     if f.get("memory_limit_hits") or f.get("oom_kills"):
         text += f"  (memory limit hit {f['memory_limit_hits']} times, {f['oom_kills']} OOM kills)"
     return text
@@ -224,7 +230,7 @@ def main(argv=None) -> int:
 
     load = os.getloadavg()[0]
     print(f"grading speed on {os.cpu_count()} core(s), load average {load:.2f} at start; each row in a fresh process")
-    header = f"{'row':26s} {'limit':22s} {'wall':>9s} {'CPU':>9s} {'peak RSS':>11s} {'tree peak':>11s}   result"
+    header = f"{'row':26s} {'limit':22s} {'wall':>9s} {'CPU':>9s} {'peak RSS':>11s} {'tree peak':>11s} {'lanes':>6s}   result"
     print(header)
     print("-" * len(header))
     report = {"cpu_count": os.cpu_count(), "load_at_start": round(load, 2), "rows": [], "half_cpu": HALF_CPU,
@@ -253,7 +259,7 @@ def main(argv=None) -> int:
                 cgroup.remove()
     print("-" * len(header))
     print("wall: the grading call; CPU: user+system of the process and its children; peak RSS: largest single "
-          "process; tree peak: the memory cgroup's peak (half-CPU rows only)")
+          "process; tree peak: the memory cgroup's peak (half-CPU rows only); lanes: questions graded at once per process")
     print(f"load average {os.getloadavg()[0]:.2f} at end (other work on the machine slows every row)")
     opts.out.mkdir(parents=True, exist_ok=True)
     (opts.out / "grading_speed.json").write_text(json.dumps(report, indent=2) + "\n")
