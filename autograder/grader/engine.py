@@ -113,14 +113,14 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         scratch.compiled_package()  # once, before the lanes start, while the template imports torch
         cuda = cuda_available()
         prepare_torch()  # one thread
-        if "notebook" in (questions or QUESTION_IDS) and sub.notebook is not None:
+        wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
+        if "notebook" in wanted and sub.notebook is not None:
             # the notebook's template and judge import what they need while the questions are graded
             notebook_template, notebook_judge = spawn_notebook_template(template), early_judge()
         import torch
 
         torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does
         all_checks = load_checks(include_hidden)
-        wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
         known_broken = {}
         budget = Budget(end, wanted)
         package_questions = [q for q in wanted if q != "notebook"]
