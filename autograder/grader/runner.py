@@ -45,6 +45,12 @@ def prepare_torch() -> None:
     torch.set_num_threads(1)
 
 
+def _seconds(detail: str) -> float | None:
+    """A ``calltime`` event's seconds (as the child writes them: a plain decimal), or None."""
+    whole, dot, fraction = detail.partition(".")
+    return float(detail) if whole.isdigit() and dot and fraction.isdigit() and len(detail) <= 20 else None
+
+
 class CallEvents:
     """A child's typed events for one call, read from its event pipe and checked against the vocabulary."""
 
@@ -53,6 +59,7 @@ class CallEvents:
         self.tamper: list[str] = []
         self.conv_ops: list[str] = []
         self.multiplications = 0
+        self.call_seconds: list[float] = []  # how long each call of a grader's timed callable took
         if pipe_closed:
             self.tamper.append("the grader's event pipe was closed by the code being graded")
         for kind, detail in events:
@@ -64,6 +71,8 @@ class CallEvents:
                 self.conv_ops.append(detail[:80])
             elif kind == "mult" and detail.isdigit():
                 self.multiplications += int(detail)
+            elif kind == "calltime" and _seconds(detail) is not None:
+                self.call_seconds.append(_seconds(detail))
             elif kind == "tamper" and detail in TAMPER_EVENTS:
                 self.tamper.append(f"your code tried {detail}, which the grader refuses while it grades ({tamper_reason(detail)})")
             else:
@@ -229,7 +238,8 @@ class QuestionRunner:
                 probes["after_shift"] = wire.decode(probes["after_shift"])
         except (ValueError, TypeError, KeyError, RecursionError) as exc:
             return Reply(error={"type": "ChildFailure", "message": f"the result could not be read back ({type(exc).__name__})"})
-        probes["conv_ops"], probes["multiplications"] = events.conv_ops, events.multiplications  # from the pipe only
+        # from the pipe only
+        probes["conv_ops"], probes["multiplications"], probes["call_seconds"] = events.conv_ops, events.multiplications, events.call_seconds
         return Reply(value=value, probes=probes)
 
     def close(self):

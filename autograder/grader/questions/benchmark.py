@@ -24,10 +24,17 @@ def _(ctx):
         ctx.fail(f"time_callable returned {type(got).__name__}; expected a float number of seconds")
     if reply.probes.get("calls") != 6:
         ctx.fail(f"time_callable(fn, repeats=5, warmup=1) called fn {reply.probes.get('calls')} times; expected 1 warm-up + 5 timed = 6")
-    if not 0.0025 <= got < 0.02:
-        mean = sum(durations[1:]) / 5
-        hint = " (that looks like the mean, not the median)" if abs(got - mean) < 0.015 else ""
-        ctx.fail(f"time_callable returned {got:.4f} s; the median of the timed calls is about 0.003 s{hint}")
+    # judged against how long the timed calls really took, measured inside fn and sent over the
+    # event pipe: a busy or throttled machine (half a CPU) wakes a sleeper late, in the student's
+    # times too
+    measured = reply.probes.get("call_seconds")
+    if type(measured) is not list or len(measured) != 6:
+        ctx.fail("time_callable(fn, repeats=5, warmup=1): the grader could not measure the calls")
+    median, mean = float(np.median(measured[1:])), float(np.mean(measured[1:]))
+    if not 0.95 * median <= got <= median + max(0.005, 0.5 * median):
+        hint = " (that looks like the mean, not the median)" if abs(got - mean) < abs(got - median) else ""
+        ctx.fail(f"time_callable returned {got:.4f} s; the median of the 5 timed calls is {median:.4f} s "
+                 f"(each fn call sleeps 0.003 or 0.1 s){hint}")
 
 
 @check("benchmark", "benchmark_table rows, keys and order", public=True)

@@ -87,7 +87,7 @@ def guard_numpy(session: Session):
 
 
 # ---------------------------------------------------------------- probes
-def build_callable(spec: wire.CallableSpec, record: dict):
+def build_callable(spec: wire.CallableSpec, record: dict, emit):
     if spec.kind == "sleep_sequence":
         durations = [float(d) for d in spec.params["durations"]]
         record["calls"] = 0
@@ -95,7 +95,11 @@ def build_callable(spec: wire.CallableSpec, record: dict):
         def timed_workload(*args):
             i = record["calls"]
             record["calls"] += 1
+            start = time.perf_counter()
             time.sleep(durations[i % len(durations)])
+            # how long the call really took (a busy or throttled machine wakes a sleeper late),
+            # straight to the parent: nothing kept here for the code being graded to rewrite
+            emit("calltime", f"{time.perf_counter() - start:.6f}")
 
         return timed_workload
     raise ValueError(f"unknown callable kind {spec.kind!r}")
@@ -121,7 +125,7 @@ def handle_call(msg, session: Session):
     received = list(wire.decode(msg.get("args") or [], **decode_kw))
     kwargs = wire.decode({"__dict__": msg.get("kwargs") or []}, **decode_kw)
     record = {}
-    args = [build_callable(a, record) if isinstance(a, wire.CallableSpec) else a for a in received]
+    args = [build_callable(a, record, session.emit) if isinstance(a, wire.CallableSpec) else a for a in received]
     for i in msg.get("noncontiguous") or []:  # same values, strided memory: a transposed view
         args[i] = args[i].swapaxes(-1, -2)
     counting = None
