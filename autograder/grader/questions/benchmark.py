@@ -22,14 +22,13 @@ def _(ctx):
     got = ctx.value(reply, "time_callable(fn, repeats=5, warmup=1)")
     if not isinstance(got, (float, np.floating)):
         ctx.fail(f"time_callable returned {type(got).__name__}; expected a float number of seconds")
-    if reply.probes.get("calls") != 6:
-        ctx.fail(f"time_callable(fn, repeats=5, warmup=1) called fn {reply.probes.get('calls')} times; expected 1 warm-up + 5 timed = 6")
-    # judged against how long the timed calls really took, measured inside fn and sent over the
-    # event pipe: a busy or throttled machine (half a CPU) wakes a sleeper late, in the student's
-    # times too
+    # how long each call of fn really took, measured inside fn and sent over the event pipe as
+    # it happened: a busy or throttled machine (half a CPU) wakes a sleeper late, in the
+    # student's times too, so the median is judged against these
     measured = reply.probes.get("call_seconds")
     if type(measured) is not list or len(measured) != 6:
-        ctx.fail("time_callable(fn, repeats=5, warmup=1): the grader could not measure the calls")
+        calls = len(measured) if type(measured) is list else "an unknown number of"
+        ctx.fail(f"time_callable(fn, repeats=5, warmup=1) called fn {calls} times; expected 1 warm-up + 5 timed = 6")
     median, mean = float(np.median(measured[1:])), float(np.mean(measured[1:]))
     if not 0.95 * median <= got <= median + max(0.005, 0.5 * median):
         hint = " (that looks like the mean, not the median)" if abs(got - mean) < abs(got - median) else ""
