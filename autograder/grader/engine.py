@@ -115,8 +115,10 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         prepare_torch()  # one thread
         wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
         if "notebook" in wanted and sub.notebook is not None:
-            # the notebook's template and judge import what they need while the questions are graded
-            notebook_template, notebook_judge = spawn_notebook_template(template), early_judge()
+            # the notebook's judge and template import what they need while the questions are
+            # graded (neither where this grader has no notebook grading: the student release)
+            notebook_judge = early_judge()
+            notebook_template = spawn_notebook_template(template) if notebook_judge is not None else None
         import torch
 
         torch.manual_seed(seed)  # expected values use no randomness today; this keeps it so if one ever does
