@@ -173,3 +173,30 @@ def test_audit_hook_refuses_processes_and_flags_only_the_students_own_request(tm
     ''')
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split("\n")
     assert out[:3] == ["direct refused", "via_library refused", "tamper subprocess.Popen"], out
+
+
+def test_measured_call_times_come_only_as_plain_decimals_and_anything_else_is_tampering():
+    from grader.runner import CallEvents
+
+    events = CallEvents([("calltime", "0.003127"), ("calltime", "0.100004"), ("mult", "16")])
+    assert events.call_seconds == [0.003127, 0.100004] and events.multiplications == 16 and not events.tamper
+    for forged in ("-0.1", "nan", "1e9", "0.1 0.2", "inf", "0x1p-3", "", ".5", "3."):
+        events = CallEvents([("calltime", forged)])
+        assert events.call_seconds == [] and events.tamper, forged
+
+
+def test_budget_shares_are_the_old_sequential_ones_and_never_pass_the_end(monkeypatch):
+    from grader import engine
+
+    clock = [100.0]
+    monkeypatch.setattr(engine.time, "monotonic", lambda: clock[0])
+    questions = ["cost", "benchmark", "winograd", "notebook"]  # weights 1, 1.5, 1, 3
+    budget = engine.Budget(end=165.0, questions=questions)
+    assert budget.deadline("cost") == pytest.approx(100 + 65 * 1 / 6.5)  # one after another: its share of what is left
+    clock[0] = 110.0
+    assert budget.deadline("benchmark") == pytest.approx(110 + 55 * 1.5 / 5.5)
+    assert budget.deadline("winograd") == pytest.approx(110 + 55 * 1 / 4)  # side by side: started at the same time
+    clock[0] = 170.0  # past the end: a question that starts now has no time left, never a negative share
+    assert budget.deadline("notebook") == 170.0
+    with pytest.raises(KeyError):
+        budget.deadline("cost")  # a question starts once
