@@ -263,12 +263,13 @@ class Template:
         while self._fds:
             os.close(self._fds.pop())
 
-    def fork(self, fds: tuple[int, ...], **request: str) -> tuple[int, int | None]:
-        """Fork a process with these pipe ends attached: a package child (``work``: its folder,
-        three pipe ends) or a notebook run (``job``: its job file, the report pipe). Its pid, and a
-        pidfd for it (readable once it has ended) where the template could open one, so that the
-        grader sees it end without asking."""
-        answer, received = self._ask({"op": "fork", **request}, fds)
+    def fork(self, fds: tuple[int, ...], op: str = "fork", **request: str) -> tuple[int, int | None]:
+        """Fork a process with these descriptors attached: a package child (``work``: its folder,
+        three pipe ends), a notebook run (``job``: its job file, the report pipe) or, with
+        ``op="spawn"``, a notebook template (one end of its socket). Its pid, and a pidfd for it
+        (readable once it has ended) where the template could open one, so that the grader sees
+        it end without asking."""
+        answer, received = self._ask({"op": op, **request}, fds)
         pidfd = received.pop() if len(received) == 1 else None
         for fd in received:
             os.close(fd)
@@ -277,7 +278,7 @@ class Template:
         except (KeyError, TypeError, ValueError):
             if pidfd is not None:
                 os.close(pidfd)
-            raise ChildFailure("crash", "the grader's template process did not fork") from None
+            raise ChildFailure("crash", f"the grader's template process did not {op}") from None
 
     def spawn_notebook(self) -> Template:
         """A notebook template forked from this package template, in its own session: it has
@@ -285,22 +286,12 @@ class Template:
         Registered as live, so it outlives this template's close (the notebook is graded after)."""
         ours, theirs = socket.socketpair()
         try:
-            answer, received = self._ask({"op": "spawn"}, [theirs.fileno()])
+            pid, pidfd = self.fork((theirs.fileno(),), op="spawn")
         except BaseException:
             ours.close()
             raise
         finally:
             theirs.close()
-        pidfd = received.pop() if len(received) == 1 else None
-        for fd in received:
-            os.close(fd)
-        try:
-            pid = int(answer["pid"])
-        except (KeyError, TypeError, ValueError):
-            ours.close()
-            if pidfd is not None:
-                os.close(pidfd)
-            raise ChildFailure("crash", "the grader's template process did not spawn a notebook template") from None
         spawned = Template(self.scratch, self.limits, role="notebook")
         spawned.proc, spawned.sock = ForkedProcess(self, pid, pidfd), ours
         LIVE.add(pid)  # reparented to this process if the package template ends first: not an orphan to kill
