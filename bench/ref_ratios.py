@@ -15,10 +15,16 @@ they agree on an idle machine; on a shared one the wall time also counts the tim
 gave to other processes. The targets are judged on the CPU time by default (--clock wall to judge
 on wall time); both ratios are printed.
 
+A busy machine is told from a slow solution: /proc/stat gives the CPU time that the whole machine
+spent during the run, and what this process did not spend itself is other work. Other processes
+share the caches and the memory bus even where each has a core of its own, so above
+--max-other-cores of other work on average the figures are printed, said not to be comparable,
+and nothing is judged (exit 0, with a warning). On a quiet machine a missed target exits 1.
+
 Targets:
-  forward   reference conv2d           <= 1.5x  F.conv2d, on EVERY shape
+  forward   reference conv2d           <= 1.4x  F.conv2d, on EVERY shape
   backward  reference conv2d_backward  <= 2.0x  torch.autograd.grad of F.conv2d (geometric mean)
-  winograd  reference winograd_conv2d  <= 0.9x  reference conv2d (3x3, stride 1, 64 -> 64 channels; geometric mean)
+  winograd  reference winograd_conv2d  <= 0.7x  reference conv2d (3x3, stride 1, 64 -> 64 channels; geometric mean)
 """
 import os
 
@@ -39,6 +45,7 @@ from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 torch.set_num_threads(1)
 threadpool_limits(1)  # every BLAS/OpenMP pool already loaded (NumPy's OpenBLAS, torch's libgomp)
 
+from _busy import MAX_OTHER_CORES, OtherWork, is_busy, verdict  # noqa: E402
 from _common import conv_text, environment, geomean, inputs, load_text, use_reference  # noqa: E402
 
 ref = use_reference()
@@ -59,7 +66,7 @@ QUICK_SHAPES = [
     ((2, 8, 12, 12), (16, 8, 3, 3), 2, 1, 1),
     ((2, 8, 12, 12), (8, 8, 3, 3), 1, 2, 2),
 ]
-TARGETS = {"forward": 1.5, "backward": 2.0, "winograd": 0.9}
+TARGETS = {"forward": 1.4, "backward": 2.0, "winograd": 0.7}
 
 
 def winograd_applies(x_shape, w_shape, stride, dilation):
@@ -149,6 +156,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small shapes, 3 rounds; prints ratios, judges no target")
     parser.add_argument("--rounds", type=int, default=None, help="timed rounds per shape (default 9, quick 3)")
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu", help="the clock the targets are judged on (default cpu)")
+    parser.add_argument("--max-other-cores", type=float, default=MAX_OTHER_CORES,
+                        help=f"other work (cores busy on average) above which nothing is judged (default {MAX_OTHER_CORES})")
     opts = parser.parse_args(argv)
     shapes = QUICK_SHAPES if opts.quick else FULL_SHAPES
     rounds = opts.rounds or (3 if opts.quick else 9)
@@ -162,6 +171,7 @@ def main(argv=None):
     print(f"median of {rounds} interleaved rounds per shape, after one warm-up call each; outputs checked against PyTorch")
     print(f"judged on {opts.clock.upper()} time (process CPU seconds: time.process_time); {other} ratios in brackets")
     print(f"at start: {load_text()}")
+    other_work = OtherWork()
     print("timed: forward   conv2d(x, w, b, ...)  vs  F.conv2d(x, w, b, ...)")
     print("       backward  conv2d_backward(dy, x, w, ...) -> (dx, dw, db)  vs  torch.autograd.grad(y, (x, w, b), dy)")
     print("                 with y = F.conv2d(x, w, b) built once beforehand (forward not timed)")
@@ -194,7 +204,10 @@ def main(argv=None):
               f"{t['backward'] * 1e3:6.1f}ms {t['torch_backward'] * 1e3:6.1f}ms {bwd:5.2f}x | {wino}", flush=True)
 
     print("-" * len(header))
+    other_cores = other_work.cores()
+    other_text = "unknown" if other_cores is None else f"{other_cores:.2f} cores busy on average"
     print(f"at end: {load_text()} (this script keeps one core busy; more means other work shared the machine)")
+    print(f"other work during the run (/proc/stat, all cores, less this process): {other_text}")
     print(f"BLAS floor of the forward (GEMM alone / F.conv2d), geometric mean: {geomean(ratios['gemm'][opts.clock]):.2f}x")
     missed = []
     verdicts = (("forward", "worst shape", "conv2d / F.conv2d", max),
@@ -203,18 +216,20 @@ def main(argv=None):
     for key, how, label, combine in verdicts:
         got, aside = combine(ratios[key][opts.clock]), combine(ratios[key][other])
         ok = got <= TARGETS[key]
-        verdict = "not judged (--quick)" if opts.quick else ("met" if ok else "MISSED")
+        judged = "met" if ok else "MISSED"
+        if opts.quick:
+            judged = "not judged (--quick)"
+        elif is_busy(other_cores, opts.max_other_cores):
+            judged = ("met" if ok else "missed") + " (busy machine: not judged)"
         if not ok:
             missed.append(key)
-        print(f"{how:14s} {label:42s} {got:5.2f}x ({other} {aside:4.2f}x)   target <= {TARGETS[key]:.1f}x   {verdict}")
+        print(f"{how:14s} {label:42s} {got:5.2f}x ({other} {aside:4.2f}x)   target <= {TARGETS[key]:.1f}x   {judged}")
     if opts.quick:
         print("quick mode: small shapes, targets are only judged in the full run")
         return 0
-    if missed:
-        print(f"targets missed: {', '.join(missed)}")
-        return 1
-    print("all targets met")
-    return 0
+    code, line = verdict(missed, other_cores, opts.max_other_cores)
+    print(line)
+    return code
 
 
 if __name__ == "__main__":
