@@ -5,8 +5,9 @@
 With the windows of the padded input as a zero-copy view ``(N, C, Ho, Wo, kh, kw)``, that
 sum is a single ``np.einsum``; flattening ``(c, p, q)`` into one axis turns it into one GEMM
 ``W (C_out, C*kh*kw) @ cols (C*kh*kw, Ho*Wo)`` per image, which is :func:`conv2d_gemm`.
-For speed on large batches the einsum may run per chunk of images (as Caffe runs im2col and
-its GEMM per image), so that the copied windows are still in cache when the GEMM reads them.
+For speed the einsum runs per piece of the batch, a few images or a band of output rows of
+one image (as Caffe runs im2col and its GEMM per image), so that the copied windows are still
+in cache when the GEMM reads them.
 Groups split the channels into ``groups`` independent convolutions side by side.
 """
 from __future__ import annotations
