@@ -9,10 +9,11 @@ GRADER := PYTHONPATH=autograder $(PY) -m grader
 SUBMISSIONS ?= autograder/samples
 OUT ?= grades
 
-.PHONY: help venv sandbox-access test grade check autograder release assignments samples bench bench-ref gpu-check
+.PHONY: help venv sandbox-access test test-fast grade check autograder release assignments samples bench bench-ref gpu-check
 help:
 	@echo "make grade [SUBMISSIONS=DIR OUT=DIR2]  grade a folder of submissions (default: the samples) into grades/"
-	@echo "make test                              run the repository's own test suite"
+	@echo "make test                              run the repository's own test suite (all of it, as CI does)"
+	@echo "make test-fast                         the tests not marked slow (no corpus grading, no container runs)"
 	@echo "make check                             what a student runs: public checks on assignments/"
 	@echo "make autograder                        build dist/autograder.zip for Gradescope"
 	@echo "make release                           build dist/student/ and dist/student.zip"
@@ -30,8 +31,12 @@ $(STAMP): requirements.txt
 sandbox-access: $(STAMP)
 	@$(PY) tools/sandbox_access.py
 
+# pytest.ini prints the 10 slowest tests at the end (--durations=10)
 test: $(STAMP) sandbox-access
 	$(PY) -m pytest
+
+test-fast: $(STAMP) sandbox-access
+	$(PY) -m pytest -m "not slow"
 
 assignments: $(STAMP)
 	$(PY) tools/make_assignments.py
