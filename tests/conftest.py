@@ -1,14 +1,16 @@
 """Shared fixtures: the reference and the starter loaded side by side under distinct names, the
-grader's corpus graded once per session, and Gradescope's container runs started in the background.
+build artifacts, the grader's corpus graded once per session, and Gradescope's container runs.
 
-Tests that read a graded corpus (a fixture named ``graded``) or wait for the container runs
+The corpus grading (tests/corpus_grading.py) and the container runs (tests/autograder_runs.py)
+are the suite's longest work and leave CPU time unused (half a CPU each for the containers), so
+they start in the background as soon as the tests are collected, each only if a selected test
+reads it; the tests that wait for them go last, so that they overlap the rest of the suite.
+Tests that read a graded corpus (a fixture named ``graded``) or the container runs
 (``container_runs``) are marked slow here, whatever file they are in: ``make test-fast`` leaves
-them out. Those that wait for the container runs go last, so that the runs (half a CPU each,
-minutes) overlap the rest of the suite.
+them out.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -19,10 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "conv_gemm"
 STARTER = ROOT / "assignments" / "conv_gemm"
-CORPUS_KINDS = ("mutants", "alternatives", "hostile")  # folders of tests/ graded by `graded`, every case in them
 SLOW_FIXTURES = {"graded", "container_runs"}
-CORPUS_SEED = 7
-CORPUS_LIMITS = {"call_seconds": 5, "start_seconds": 20}  # grader.sandbox.Limits: hanging cases cost seconds
 
 
 def load_package(package_dir: Path, alias: str):
@@ -68,83 +67,73 @@ def artifacts():
     return ROOT / "dist" / "autograder.zip", ROOT / "dist" / "student", ROOT / "dist" / "student.zip"
 
 
-# ---------------------------------------------------------------- the grader's corpus, graded once
-def _tree_digest(*folders: Path) -> str:
-    h = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            h.update(str(path).encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
+# ---------------------------------------------------------------- work started as the session begins
+_BACKGROUND = {}
+
+
+def _corpus_reader(item) -> bool:
+    """A test that reads the corpus of tests/corpus_grading.py (test_forms.py has a `graded` of its own)."""
+    return "graded" in getattr(item, "fixturenames", ()) and not hasattr(getattr(item, "module", None), "graded")
+
+
+def _start_corpus(config):
+    if "corpus" not in _BACKGROUND:
+        import corpus_grading
+
+        factory = config._tmp_path_factory  # pytest's tmp_path_factory; a hook has no fixtures
+        _BACKGROUND["corpus"] = corpus_grading.start(factory.mktemp("submissions"), factory.mktemp("gradebook"))
+    return _BACKGROUND["corpus"]
 
 
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory):
-    """The reference ("complete"), the starter and every case of tests/mutants, alternatives and
-    hostile, graded in one call the way `make grade` does (gradebook, results.json per student),
-    one process grading two questions at a time. Every test that reads it shares this one
-    grading; a test that needs a fresh one grades its own."""
-    from corpus import build, corpus
-
-    from grader.instructor.gradebook import grade_folder
-    from grader.sandbox import Limits
-
-    subs = tmp_path_factory.mktemp("submissions")
-    out = tmp_path_factory.mktemp("gradebook")
-    build(subs / "complete")
-    build(subs / "starter", base=STARTER)
-    for kind in CORPUS_KINDS:
-        for snippet in corpus(kind):
-            build(subs / snippet.stem, snippet)
-    watched = [ROOT / "autograder", ROOT / "solutions", ROOT / "assignments"]
-    before = _tree_digest(*watched)
-    tmp_before = Path("/tmp/results.json").exists()
-    # test_verdicts_do_not_depend_on_the_lanes grades some of them again with one lane
-    results = grade_folder(subs, out, seed=CORPUS_SEED, workers=1, lanes=2, progress=False, limits=Limits(**CORPUS_LIMITS))
-    return {
-        "results": {r.student: r for r in results},
-        "out": out,
-        "unchanged": _tree_digest(*watched) == before,
-        "tmp_results_created": not tmp_before and Path("/tmp/results.json").exists(),
-    }
-
-
-# ---------------------------------------------------------------- Gradescope's container, in the background
-_BACKGROUND = {}
+def graded(pytestconfig):
+    """The grader's corpus graded once (tests/corpus_grading.py): ``{"results": {student: GradeReport},
+    "out": the gradebook folder, "unchanged": bool, "tmp_results_created": bool}``. Every test that
+    reads it shares this one grading; a test that needs a fresh one grades its own."""
+    return _start_corpus(pytestconfig).result()
 
 
 @pytest.fixture(scope="session")
 def container_runs():
     """``{"complete": Future, "hanging": Future}`` of run_autograder inside Gradescope's default
     container (tests/autograder_runs.py), started when the session's tests were collected."""
+    return _start_container_runs().runs
+
+
+def _start_container_runs():
     if "runs" not in _BACKGROUND:
         from autograder_runs import Background
 
         _BACKGROUND["runs"] = Background()
-    return _BACKGROUND["runs"].runs
+    return _BACKGROUND["runs"]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Before `-m` selects: a test that reads a graded corpus or the container runs is slow; the
-    container readers go last (a stable sort keeps every other test in its place)."""
+    """Before `-m` selects: a test that reads a graded corpus or the container runs is slow. The
+    container readers go last, then the corpus readers (a stable sort keeps every other test in its place)."""
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: "container_runs" in getattr(item, "fixturenames", ()))
+    items.sort(key=lambda item: 2 if _corpus_reader(item) else "container_runs" in getattr(item, "fixturenames", ()))
 
 
 def pytest_collection_finish(session):
-    """Start the container runs now if a selected test will wait for them."""
+    """Start the corpus grading and the container runs now, each if a selected test will wait for it."""
     if session.config.option.collectonly:
         return
-    if any("container_runs" in getattr(item, "fixturenames", ()) for item in session.items) and "runs" not in _BACKGROUND:
-        from autograder_runs import Background
-
-        _BACKGROUND["runs"] = Background()
+    if any(_corpus_reader(item) for item in session.items):
+        _start_corpus(session.config)
+    if any("container_runs" in getattr(item, "fixturenames", ()) for item in session.items):
+        _start_container_runs()
 
 
 def pytest_sessionfinish(session):
+    """End the container runs if they still run (a session stopped early); a corpus grading that
+    still runs is waited for (it cannot be stopped halfway without leaving its processes)."""
     runs = _BACKGROUND.pop("runs", None)
     if runs is not None:
         runs.close()
+    corpus = _BACKGROUND.pop("corpus", None)
+    if corpus is not None:
+        corpus.exception()  # waits; its failure, if any, was reported by the tests that read it

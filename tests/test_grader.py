@@ -1,8 +1,9 @@
 """The grader discriminates: reference full marks, starter zero, each mutant loses its own
 question only, correct alternatives keep full marks, and hostile code is contained.
 
-The session fixture ``graded`` (tests/conftest.py) grades the whole corpus once, the way `make
-grade` does, so the gradebook and the per-student results.json are exercised too.
+The session fixture ``graded`` (tests/conftest.py, tests/corpus_grading.py) grades the whole
+corpus once, in the background from the start of the session, the way `make grade` does, so the
+gradebook and the per-student results.json are exercised too.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import CORPUS_LIMITS, CORPUS_SEED
+from corpus_grading import CORPUS_LIMITS, CORPUS_SEED
 from corpus import ROOT, STARTER, build, corpus, header, questions
 
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
