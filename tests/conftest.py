@@ -111,7 +111,8 @@ def _start_container_runs():
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Before `-m` selects: a test that reads a graded corpus or the container runs is slow. The
-    container readers go last, then the corpus readers (a stable sort keeps every other test in its place)."""
+    container readers go last but for the corpus readers, which close the session (a stable sort keeps
+    every other test in its place)."""
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
