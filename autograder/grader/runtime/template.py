@@ -67,7 +67,7 @@ def reserve_like_cuda() -> None:
     if size > 0:
         import mmap
 
-        RESERVED.append(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0),
+        RESERVED.append(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
                                   prot=0))  # PROT_NONE
 
 
