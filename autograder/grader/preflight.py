@@ -25,7 +25,10 @@ from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch
 from grader.template_process import Template
 
 PROBE_ALLOCATION = 1 << 30
-"""Bytes the probe allocates (untouched but a byte per MiB): honest code must have this much room."""
+"""Bytes the probe allocates, of which it touches the first PROBE_TOUCHED: the limits must leave
+honest code this much room, and a 768 MiB container must hold what is touched (touching a byte
+per MiB would fill 2 MiB huge pages: the whole GiB)."""
+PROBE_TOUCHED = 16 << 20
 
 PROBE_SOURCE = f'''"""The grader's known-good probe (grader/preflight.py), run where student code runs."""
 import numpy as np
@@ -34,7 +37,7 @@ import numpy as np
 def probe(x):
     """x: (2, 3) float64 -> 2 * x + 1, computed by torch after a {PROBE_ALLOCATION >> 20} MiB allocation."""
     room = np.empty({PROBE_ALLOCATION}, dtype=np.uint8)
-    room[:: 1 << 20] = 1
+    room[:{PROBE_TOUCHED}] = 1
     import torch
 
     y = torch.nn.functional.unfold(torch.from_numpy(x)[None, None], 1)
