@@ -114,7 +114,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
         scratch.compiled_package()  # once, before the lanes start, while the template imports torch
-        confinement = preflight.probe(template, scratch, limits)  # the whole path works before any student code runs
+        confinement = preflight.probe_once(template, scratch, limits)  # the whole path works before any student code runs
         cuda = cuda_available()
         prepare_torch()  # one thread
         wanted = [q for q in QUESTION_IDS if questions is None or q in questions]

@@ -7,8 +7,8 @@ the pipes, and back. Its function allocates within the memory allowance, runs to
 and returns a value the grader checks. Any failure is a :class:`GraderFailure` with what to do.
 
 :func:`check_environment` runs it on its own (``make grade`` before the first submission, ``make
-check``); :func:`probe` runs it on a submission's own template (``grade_submission``, every time:
-a fork and two messages).
+check``); :func:`probe_once` runs it on the first submission's own template in each grading
+process (``grade_submission``: a fork and two messages).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import numpy as np
 from grader.child_process import Child
 from grader.runtime import wire
 from grader.runtime.loader import compile_package
-from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch
+from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, field_switches
 from grader.template_process import Template
 
 PROBE_ALLOCATION = 1 << 30
@@ -80,6 +80,19 @@ def probe(template: Template, scratch: Scratch, limits: Limits) -> dict:
     finally:
         child.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+_PASSED: dict = {}  # (field switches, limits) -> the facts of this process's probe that passed
+
+
+def probe_once(template: Template, scratch: Scratch, limits: Limits) -> dict:
+    """:func:`probe` on the first submission this process grades; its facts after that (the
+    environment does not change between submissions, and a sandbox that fails to start later is
+    still the grader's failure: child_process.Child.start)."""
+    key = (tuple(sorted(field_switches().items())), repr(limits))
+    if key not in _PASSED:
+        _PASSED[key] = probe(template, scratch, limits)
+    return dict(_PASSED[key])
 
 
 def check_environment(limits: Limits | None = None) -> dict:
