@@ -126,3 +126,41 @@ def test_memory_limit_is_what_the_process_uses_plus_the_allowance(mode, expected
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {k: got[k] for k in expected} == expected
+
+
+TASKS = r'''
+import json, os, sys, time
+sys.path.insert(0, sys.argv[1])
+from grader.runtime import limits
+if sys.argv[2] == "limited":
+    limits.apply(2 << 30, 60, 64 << 20, gpu=False)
+limits.demote((65534, 65534))  # root is exempt from the task limit: as the sandbox user
+started = []
+try:
+    while len(started) < 600:
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(30)
+            os._exit(0)
+        started.append(pid)
+except OSError:
+    pass
+for pid in started:  # our own children only
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+print(json.dumps({"started": len(started)}))
+'''
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become the sandbox user")
+def test_a_fork_bomb_stops_at_the_task_allowance():
+    from grader.runtime.limits import TASK_ALLOWANCE
+
+    def started(mode):
+        proc = subprocess.run([sys.executable, "-c", TASKS, str(AUTOGRADER), mode], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return json.loads(proc.stdout.strip().splitlines()[-1])["started"]
+
+    assert started("control") == 600  # unlimited, the loop runs to its own end
+    machine_tasks = int(open("/proc/loadavg").read().split()[3].split("/")[1])
+    assert started("limited") <= min(machine_tasks + TASK_ALLOWANCE + 50, 599)  # 50: tasks that came and went meanwhile

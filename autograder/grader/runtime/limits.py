@@ -11,7 +11,7 @@ its imports (``/proc/self/status``) and allows ``allowance`` bytes beyond that:
 - ``RLIMIT_DATA``: private writable memory (what ``malloc`` and NumPy allocate), always;
 - ``RLIMIT_AS``: the whole address space, where no GPU is in use (CUDA needs its reservations).
 
-Either stops a 16 GiB allocation. Shared memory, which neither counts, is refused by the seccomp
+Either stops a 16 GiB allocation. The tasks its user may start are bounded too (``RLIMIT_NPROC``). Shared memory, which neither counts, is refused by the seccomp
 filter (seccomp_filter.py: ``memfd_create``, System V segments, shared anonymous mappings) and
 Landlock keeps files out of ``/dev/shm``. The process is also the out-of-memory killer's first
 choice (``oom_score_adj`` 1000) and cannot be read or traced by others of its user
@@ -72,10 +72,27 @@ def undumpable() -> None:
         pass
 
 
+TASK_ALLOWANCE = 256
+"""Processes and threads a confined process's user may start beyond every task that runs now."""
+
+
+def limit_tasks(allowance: int = TASK_ALLOWANCE) -> None:
+    """``RLIMIT_NPROC``: the user's tasks (every submission's children share the sandbox user) at
+    most all the machine's tasks now plus ``allowance``, so a fork or thread bomb stops there
+    instead of exhausting the machine's processes (root, the grader under root, is exempt)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            running = int(f.read().split()[3].split("/")[1])  # "runnable/total" tasks of the whole machine
+    except (OSError, ValueError, IndexError):
+        return
+    resource.setrlimit(resource.RLIMIT_NPROC, (running + allowance, running + allowance))
+
+
 def apply(allowance: int, cpu_seconds: int, file_bytes: int, *, gpu: bool) -> dict:
     """Every limit, in the order that works unprivileged too: memory, CPU, file size, no core
-    dump, first to be killed when memory runs out."""
+    dump, tasks, first to be killed when memory runs out."""
     applied = limit_memory(allowance, gpu=gpu)
+    limit_tasks()
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
