@@ -16,7 +16,7 @@ MODULES = sorted(p.stem for p in SOLUTIONS.glob("*.py") if p.stem != "__init__")
 
 def test_starter_is_up_to_date():
     result = subprocess.run([sys.executable, "tools/make_assignments.py", "--check"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, f"starter out of date, run `make assignments`:\n{result.stdout}"
+    assert result.returncode == 0, f"starter out of date, run `make assignments`:\n{result.stdout}{result.stderr}"
 
 
 @pytest.mark.parametrize("root", ["solutions", "assignments"])
@@ -41,8 +41,9 @@ def public_functions(package, module_name):
 @pytest.mark.parametrize("module_name", MODULES)
 def test_same_names_signatures_and_docstrings(ref, starter, module_name):
     mine, theirs = public_functions(ref, module_name), public_functions(starter, module_name)
-    assert mine.keys() == theirs.keys()
-    assert mine == theirs
+    stale = f"assignments/conv_gemm/{module_name}.py differs from solutions/conv_gemm/{module_name}.py: run `make assignments`"
+    assert mine.keys() == theirs.keys(), f"{stale} (functions {sorted(set(mine) ^ set(theirs))})"
+    assert mine == theirs, stale
     for name in mine:
         assert getattr(submodule(ref, module_name), name).__doc__ == getattr(submodule(starter, module_name), name).__doc__
     assert sorted(ref.__all__) == sorted(starter.__all__)
