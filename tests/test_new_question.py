@@ -9,6 +9,7 @@ import pytest
 
 import new_question
 from conftest import ROOT
+from grader.questions import CODE_QUESTIONS, EXTRA_CREDIT, MODULES
 
 
 @pytest.fixture
@@ -32,7 +33,10 @@ def test_scaffold_writes_every_file_of_a_question_with_todos(copy, capsys):
     tree = ast.parse(module)
     assigned = {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
     assert {"POINTS", "ORDER", "BUDGET_WEIGHT", "FUNCTIONS", "PREREQUISITES", "EXAMPLE_CALLS"} <= assigned
-    assert module.startswith('"""Question ``newq`` (4 points)') and "ORDER = 105" in module  # between benchmark and notebook
+    assert module.startswith('"""Question ``newq`` (4 points)')
+    order = int(re.search(r"^ORDER = (\d+)", module, re.M)[1])  # after the last regular question, before the notebook
+    regular = [m.ORDER for q, m in MODULES.items() if q in CODE_QUESTIONS and q not in EXTRA_CREDIT]
+    assert max(regular) < order < min(m.ORDER for m in MODULES.values() if m.ORDER > max(regular))
     ast.parse((copy / "autograder/grader/instructor/hidden/newq.py").read_text())
     reference = (copy / "solutions/conv_gemm/cost.py").read_text()
     assert re.search(r"^def newq\(.*\n(.*\n)*    # BEGIN SOLUTION newq\n(.*\n)*    # END SOLUTION\n\Z", reference, re.M)
