@@ -35,15 +35,16 @@ def test_scaffold_writes_every_file_of_a_question_with_todos(copy, capsys):
     assert {"POINTS", "ORDER", "BUDGET_WEIGHT", "FUNCTIONS", "PREREQUISITES", "EXAMPLE_CALLS"} <= assigned
     assert module.startswith('"""Question ``newq`` (4 points)')
     order = int(re.search(r"^ORDER = (\d+)", module, re.M)[1])  # after the last regular question, before the notebook
-    regular = [m.ORDER for q, m in MODULES.items() if q in CODE_QUESTIONS and q not in EXTRA_CREDIT]
+    regular = {m.ORDER: q for q, m in MODULES.items() if q in CODE_QUESTIONS and q not in EXTRA_CREDIT}
     assert max(regular) < order < min(m.ORDER for m in MODULES.values() if m.ORDER > max(regular))
+    last = regular[max(regular)]
     ast.parse((copy / "autograder/grader/instructor/hidden/newq.py").read_text())
     reference = (copy / "solutions/conv_gemm/cost.py").read_text()
     assert re.search(r"^def newq\(.*\n(.*\n)*    # BEGIN SOLUTION newq\n(.*\n)*    # END SOLUTION\n\Z", reference, re.M)
     mutant = next((copy / "tests/mutants").glob("m*_newq.py")).read_text()
     assert mutant.startswith("# module: cost\n# question: newq\n")
     readme = (copy / "README.md").read_text()
-    assert "| `benchmark` |" in readme and re.search(r"^\| `benchmark` \|.*\n\| `newq` \| 4 \| TODO\(make question\)", readme, re.M)
+    assert re.search(rf"^\| `{last}` \|.*\n\| `newq` \| 4 \| TODO\(make question\)", readme, re.M)  # in ORDER
     total = int(re.search(r"`max_total` is (\d+)", before)[1])
     assert f"`max_total` is {total + 4}" in readme
     for text in (module, reference, mutant, readme):
