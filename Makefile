@@ -1,5 +1,5 @@
 # Convolution as GEMM. Every command sets up .venv from requirements.txt when it is missing
-# or older than requirements.txt, and reuses it otherwise.
+# or was installed from another requirements.txt (its content, not its date), and reuses it otherwise.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +9,7 @@ GRADER := PYTHONPATH=autograder $(PY) -m grader
 SUBMISSIONS ?= autograder/samples
 OUT ?= grades
 
-.PHONY: help venv sandbox-access test grade check autograder release assignments samples bench bench-ref gpu-check
+.PHONY: help venv sandbox-access test grade check autograder release assignments samples question bench bench-ref gpu-check
 help:
 	@echo "make grade [SUBMISSIONS=DIR OUT=DIR2]  grade a folder of submissions (default: the samples) into grades/"
 	@echo "make test                              run the repository's own test suite"
@@ -17,14 +17,21 @@ help:
 	@echo "make autograder                        build dist/autograder.zip for Gradescope"
 	@echo "make release                           build dist/student/ and dist/student.zip"
 	@echo "make assignments                       regenerate assignments/ from solutions/"
+	@echo "make question ID=id MODULE=module      scaffold a new question (POINTS=n FUNCTIONS=f,g optional; docs/adding-a-question.md)"
 	@echo "make bench / make bench-ref            benchmark table and plot / reference speed targets"
 	@echo "make gpu-check                         cuDNN rows, CUDA-only grader checks, benchmark_channels_last (skips without CUDA)"
 
+# The stamp holds the sha256 of the requirements.txt the venv was installed from: a fresh clone
+# (newer file dates) reuses a copied .venv, and any change to requirements.txt reinstalls.
+REQUIREMENTS_HASH := $(firstword $(shell sha256sum requirements.txt))
+ifneq ($(REQUIREMENTS_HASH),$(firstword $(shell cat $(STAMP) 2>/dev/null)))
+.PHONY: $(STAMP)
+endif
 venv: $(STAMP)
-$(STAMP): requirements.txt
+$(STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@touch $@
+	@echo $(REQUIREMENTS_HASH) > $@
 
 # Under root the grader runs student code as an unprivileged user, who must be able to start this Python.
 sandbox-access: $(STAMP)
@@ -39,6 +46,10 @@ assignments: $(STAMP)
 
 samples: $(STAMP)
 	$(PY) tools/make_samples.py
+
+# scaffold a new question: its module, hidden twin, reference block, mutant and README row (docs/adding-a-question.md)
+question: $(STAMP)
+	@$(PY) tools/new_question.py --id "$(ID)" --module "$(MODULE)" $(if $(POINTS),--points "$(POINTS)") $(if $(FUNCTIONS),--functions "$(FUNCTIONS)")
 
 # the bundled samples are rebuilt only when they are what is graded
 grade: $(STAMP) sandbox-access $(if $(filter autograder/samples,$(SUBMISSIONS)),samples)

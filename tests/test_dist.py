@@ -177,7 +177,7 @@ def test_run_autograder_writes_valid_json_when_the_grader_itself_breaks(artifact
 # network). The grader then sees what a real build gives: an interpreter in the release's own
 # .venv, with its packages reached through a .pth file, which access.read_paths must find.
 PACKAGES = Path(__file__).resolve().parent / "packages"
-CODE_QUESTIONS = ("cost", "im2col", "strided", "conv2d", "unfold", "backward", "exercises", "variants", "layout", "benchmark", "winograd")
+from grader.questions import CODE_QUESTIONS  # noqa: E402 - the questions graded from the package (all but the notebook)
 NOTICE = "without file confinement"
 TOTAL_LINE = re.compile(r"^[^\n]*: ([\d.]+) / (\d+)[ \t]*$", re.M)  # rich pads the line with spaces
 ROW = re.compile(r"^\s*(\w+)(?: \(extra credit\))?\s+([\d.]+) / ([\d.]+)\s+\d+\s+\d+\s+\d+\s*$", re.M)  # the score table

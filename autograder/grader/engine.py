@@ -20,7 +20,7 @@ from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
 from grader.machine import question_lanes
 from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
-from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
+from grader.questions import BUDGET_WEIGHTS, EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
 from grader.reaper import become_subreaper
 from grader.runner import QuestionRunner, prepare_torch
 from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, protect_grader
@@ -38,8 +38,8 @@ DEFAULT_SEED = 20261124
 DEFAULT_BUDGET_SECONDS = 480.0
 """The whole submission is graded within this (Gradescope's default limit is 600 s)."""
 NOT_YOUR_FAULT = "the grader itself failed here, not your code; please tell the course staff"
-QUESTION_COST = {"notebook": 3.0, "benchmark": 1.5}
-"""Relative share of the remaining budget a question may use (others 1)."""
+QUESTION_COST = BUDGET_WEIGHTS
+"""Relative share of the remaining budget a question may use: each question module's BUDGET_WEIGHT."""
 
 
 class Budget:

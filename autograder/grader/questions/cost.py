@@ -7,11 +7,22 @@ from grader.checks import check, torch_conv2d
 from grader.common import canonical_pair, check_forward
 
 POINTS = 8
-FUNCTIONS = ("conv_output_size", "conv2d_macs", "conv2d_naive")
+ORDER = 10
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "conv_output_size": "cost",
+    "conv2d_macs": "cost",
+    "conv2d_naive": "cost",
+}
 PREREQUISITES = {
     "conv_output_size": (),
     "conv2d_macs": ("conv_output_size",),
     "conv2d_naive": ("conv_output_size",),
+}
+EXAMPLE_CALLS = {
+    "conv_output_size": lambda: (5, 3),
+    "conv2d_macs": lambda: ((1, 1, 5, 5), (1, 1, 3, 3)),
+    "conv2d_naive": canonical_pair,
 }
 
 

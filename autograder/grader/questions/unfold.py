@@ -5,10 +5,23 @@ from grader.checks import check
 from grader.common import canonical_pair, check_unfold
 
 POINTS = 10
-FUNCTIONS = ("conv2d_unfold",)
+ORDER = 50
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "conv2d_unfold": "conv2d_torch",
+}
 PREREQUISITES = {
     "conv2d_unfold": (),
 }
+EXAMPLE_CALLS = {
+    "conv2d_unfold": lambda: _canonical_tensors(),
+}
+
+
+def _canonical_tensors():
+    import torch
+
+    return tuple(torch.from_numpy(a) for a in canonical_pair())
 
 
 @check("unfold", "canonical 5x5 forward, tensors in and out", public=True)
