@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 from grader.engine import DEFAULT_SEED
+from grader.questions import QUESTION_IDS
 
 
 def main(argv=None) -> int:
@@ -23,9 +24,16 @@ def main(argv=None) -> int:
     g.add_argument("--seed", type=int, default=None,
                    help="one seed for every submission (default: each student's own, derived from the folder name)")
     g.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: the number of cores)")
-    c = sub.add_parser("check", help="public checks on one package folder, as a student runs them")
-    c.add_argument("package", type=Path)
-    c.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    c = sub.add_parser("check", help="public checks on one package folder, as a student runs them (`make check`)",
+                       description="Run the public checks on one package and print a table of scores and each failure's "
+                                   "feedback. Hidden checks and the notebook are graded by the autograder only.")
+    c.add_argument("package", type=Path,
+                   help="the conv_gemm package folder, or a folder that holds it as conv_gemm/ (the student release's root)")
+    c.add_argument("--question", "-q", action="append", choices=[q for q in QUESTION_IDS if q != "notebook"], metavar="ID",
+                   help="check only this question (repeat for more; default: every question). IDs: "
+                        + ", ".join(q for q in QUESTION_IDS if q != "notebook"))
+    c.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"seed of the public checks' random inputs (default {DEFAULT_SEED}, the same for every student)")
     gs = sub.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission into $AUTOGRADER_ROOT/results/results.json")
     gs.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
     gs.add_argument("--seed", type=int, default=None,
@@ -70,7 +78,6 @@ def cmd_check(args) -> int:
 
     from grader.runtime import landlock
     from grader.engine import grade_submission
-    from grader.questions import QUESTION_IDS
     from grader.results import render_markdown
 
     if not args.package.is_dir():
@@ -80,7 +87,7 @@ def cmd_check(args) -> int:
     reason = landlock.unavailable_reason()
     if reason:
         print(f"note: {reason}, so your code runs without file confinement (time and memory limits still apply).")
-    code_questions = [q for q in QUESTION_IDS if q != "notebook"]
+    code_questions = args.question or [q for q in QUESTION_IDS if q != "notebook"]
     os.environ["GRADER_OWN_CODE"] = "1"  # a student checking their own code may be root on their own machine
     result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
                               student=args.package.resolve().name, questions=code_questions)

@@ -8,7 +8,9 @@ editing its module, and adding one means a new module plus its id in ``QUESTION_
 
 A question module defines ``POINTS``; ``FUNCTIONS`` (the student functions it grades);
 ``PREREQUISITES`` (for each of them, ASSIGNMENT.md's "Prerequisites": the grader's own
-implementations present in the student's process while it is graded, nothing else); optionally
+implementations present in the student's process while it is graded, nothing else);
+``HIDDEN_WEIGHT`` (the total weight of its hidden checks, which the release does not carry:
+`make check` splits the points as Gradescope does; a test checks it against the twin); optionally
 ``DIRECT_CALLS`` and ``EXTRA_CREDIT``; then its public checks (``@check(..., public=True)``).
 Public checks are what students run with `make check`: their feedback shows the call made.
 Inputs are the canonical 5x5 example or small seeded arrays; expected values come from torch,
@@ -31,6 +33,9 @@ POINTS: dict[str, float] = {q: float(m.POINTS) for q, m in MODULES.items()}
 EXTRA_CREDIT = tuple(q for q, m in MODULES.items() if getattr(m, "EXTRA_CREDIT", False))
 """Questions whose points come on top of ``MAX_TOTAL``."""
 MAX_TOTAL = sum(p for q, p in POINTS.items() if q not in EXTRA_CREDIT)
+HIDDEN_WEIGHTS: dict[str, float] = {q: float(getattr(m, "HIDDEN_WEIGHT", 0)) for q, m in MODULES.items()}
+"""Question -> the total weight of its hidden checks (a public check's share of the points is its
+weight over the public and hidden weights together, with or without the hidden checks present)."""
 QUESTION_FUNCTIONS: dict[str, list[str]] = {q: list(m.FUNCTIONS) for q, m in MODULES.items()}
 PREREQUISITES: dict[str, tuple[str, ...]] = {f: tuple(p) for m in MODULES.values() for f, p in m.PREREQUISITES.items()}
 """ASSIGNMENT.md, "Prerequisites", as data: while a function is graded, these (and nothing

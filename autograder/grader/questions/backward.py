@@ -8,6 +8,7 @@ from grader.common import canonical_pair, check_backward
 from grader.interface import CONV_PATH
 
 POINTS = 14
+HIDDEN_WEIGHT = 4  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("conv2d_backward", "col2im")
 PREREQUISITES = {
     "conv2d_backward": CONV_PATH + ("conv2d",),

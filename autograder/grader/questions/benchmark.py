@@ -8,6 +8,7 @@ from grader.checks import check, positive_real
 from grader.common import check_benchmark_timing
 
 POINTS = 6
+HIDDEN_WEIGHT = 1  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("time_callable", "benchmark_table")
 PREREQUISITES = {
     "time_callable": (),

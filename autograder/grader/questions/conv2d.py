@@ -8,6 +8,7 @@ from grader.common import canonical_pair, check_forward, method_check
 from grader.interface import CONV_PATH
 
 POINTS = 12
+HIDDEN_WEIGHT = 8  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("conv2d",)
 PREREQUISITES = {
     "conv2d": CONV_PATH,

@@ -6,6 +6,7 @@ from grader.common import canonical_pair, check_bias, check_forward, method_chec
 from grader.interface import CONV_PATH
 
 POINTS = 8
+HIDDEN_WEIGHT = 3  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("conv2d_gemm",)
 PREREQUISITES = {
     "conv2d_gemm": CONV_PATH,

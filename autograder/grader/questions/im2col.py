@@ -8,6 +8,7 @@ from grader.common import check_im2col
 from grader.trusted import canonical
 
 POINTS = 10
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("im2col_loop",)
 PREREQUISITES = {
     "im2col_loop": ("conv_output_size",),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from grader.checks import check, positive_real
 
 POINTS = 6
+HIDDEN_WEIGHT = 1  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("strides_nchw", "strides_nhwc", "to_channels_last", "benchmark_channels_last")
 PREREQUISITES = {
     "strides_nchw": (),

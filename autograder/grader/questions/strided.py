@@ -6,6 +6,7 @@ from grader.common import canonical_pair, check_im2col, check_windows
 from grader.trusted import canonical
 
 POINTS = 10
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("sliding_windows", "im2col_strided")
 PREREQUISITES = {
     "sliding_windows": ("conv_output_size",),

@@ -5,6 +5,7 @@ from grader.checks import check
 from grader.common import canonical_pair, check_unfold
 
 POINTS = 10
+HIDDEN_WEIGHT = 3  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("conv2d_unfold",)
 PREREQUISITES = {
     "conv2d_unfold": (),

@@ -6,6 +6,7 @@ from grader.common import call_text
 from grader.interface import CONV_PATH
 
 POINTS = 10
+HIDDEN_WEIGHT = 5  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 FUNCTIONS = ("conv1x1", "depthwise_conv2d", "separable_conv2d", "conv2d_params", "separable_params")
 PREREQUISITES = {
     "conv1x1": CONV_PATH + ("conv2d",),

@@ -7,6 +7,7 @@ from grader.checks import check, torch_conv2d
 from grader.common import call_text, canonical_pair
 
 POINTS = 10
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 EXTRA_CREDIT = True
 FUNCTIONS = ("winograd_f23_matrices", "winograd_tile", "winograd_conv2d")
 PREREQUISITES = {
