@@ -9,7 +9,7 @@ transcript with ``Trying:``, ``****`` rules and, where the answer was missing, a
 - a failing public test shows its expression, what it should give and what it gave, then the
   values given: ``the test `int(x) == 3` should give `True`, it gave `False`; your values: `x` = 4``;
 - a value that cannot be graded (an object that is not a number, string, bool, None or a small
-  list) says what it is.
+  list) says what it is, instead of the test's failure (the test saw no such variable).
 
 Backticks in this text are code spans (results.md_text renders them); a student's value never
 carries one (:func:`value_text` replaces them).
@@ -61,14 +61,17 @@ def failed_test(message: str) -> str:
 
 
 def public_feedback(question: str, variables: list[str], values: dict, unsupported: dict, messages: list[str]) -> str:
-    """The text of a failed public entry: unanswered, or each failed test and the values given."""
+    """The text of a failed public entry: unanswered, a value that cannot be graded, or each
+    failed test and the values given."""
     missing = unanswered(variables, values, unsupported)
     if missing:
         return f"{question}: not answered yet: {'; '.join(missing)}"
+    odd = [v for v in variables if v in unsupported]
+    if odd:  # the test could not see it (it read as undefined): say what it holds instead
+        return "\n".join(f"{question}: `{v}` holds {unsupported[v]}: only numbers, strings, booleans, None and small lists "
+                         "or arrays of them can be graded" for v in odd)
     lines = [f"{question}: {failed_test(m)}" for m in messages] or [f"{question}: a public test failed"]
     given = [f"`{v}` = {value_text(values[v])}" for v in variables if v in values]
-    given += [f"`{v}` holds {unsupported[v]}, which cannot be graded: use a number, string, boolean, None or a small "
-              "list or array of them" for v in variables if v in unsupported]
     if given:
         lines.append("your values: " + ", ".join(given))
     return "\n".join(lines)
