@@ -28,12 +28,12 @@ help:
 	@echo "make sandbox-access                     under root: let the sandbox user run .venv's Python (grade and test do this)"
 	@echo "make help                               this list"
 	@echo "Variables: SUBMISSIONS, OUT (grade), Q (check), PYTHON (the interpreter that makes .venv, default python3),"
-	@echo "  TORCH_INDEX_URL (where pip takes torch from; https://download.pytorch.org/whl/cpu gives the 1 GB CPU build)"
+	@echo "  TORCH_INDEX_URL (where pip takes torch from; https://download.pytorch.org/whl/cpu gives the 1.3 GB CPU build)"
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
 	@echo "Setting up $(VENV) from requirements.txt (first run, or the pins changed): torch $(TORCH_VERSION), numpy, Otter,"
-	@echo "  matplotlib, pytest. About 1 GB with torch's CPU build, about 5 GB with the CUDA build that pip picks by default"
+	@echo "  matplotlib, pytest. About 1.3 GB with torch's CPU build, about 5.3 GB with the CUDA build that pip picks by default"
 	@echo "  on Linux x86-64; one to three minutes. CPU build: make TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu ..."
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@if [ -n "$(TORCH_INDEX_URL)" ]; then echo "  torch from $(TORCH_INDEX_URL)"; \
