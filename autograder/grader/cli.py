@@ -35,7 +35,9 @@ def main(argv=None) -> int:
     c.add_argument("--seed", type=int, default=DEFAULT_SEED,
                    help=f"seed of the public checks' random inputs (default {DEFAULT_SEED}, the same for every student)")
     gs = sub.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission into $AUTOGRADER_ROOT/results/results.json")
-    gs.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    gs.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")),
+                    help="Gradescope's autograder folder: reads submission/ and submission_metadata.json, writes "
+                         "results/results.json (default: $AUTOGRADER_ROOT, else /autograder)")
     gs.add_argument("--seed", type=int, default=None,
                     help="override the per-student seed (default: derived from submission_metadata.json's user ids)")
     args = parser.parse_args(argv)
