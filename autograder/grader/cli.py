@@ -91,12 +91,18 @@ def cmd_check(args) -> int:
         print(f"note: {reason}, so your code runs without file confinement (time and memory limits still apply).")
     code_questions = args.question or [q for q in QUESTION_IDS if q != "notebook"]
     os.environ["GRADER_OWN_CODE"] = "1"  # a student checking their own code may be root on their own machine
-    result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
-                              student=args.package.resolve().name, questions=code_questions)
+    try:
+        result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
+                                  student=args.package.resolve().name, questions=code_questions)
+    except Exception as exc:  # noqa: BLE001 - the grader broke, not the student's code: say so, exit non-zero
+        traceback.print_exc()
+        print(f"error: the grader itself failed ({type(exc).__name__}: {exc}); this is not a verdict on your code. "
+              "Tell the course staff.", file=sys.stderr)
+        return 1
     console = Console(width=None if sys.stdout.isatty() else 120)
     console.print(Markdown(render_markdown(result, published=False)))
-    console.print("\nThese are the public checks only: the autograder also runs hidden checks, grades each question on its own,\n"
-                  "and grades the notebook (check it inside the notebook with grader.check).", markup=False, highlight=False)
+    console.print("\nOn Gradescope each question is graded on its own (a bug costs only its question), the hidden checks run "
+                  "too,\nand the notebook is graded (check it inside the notebook with grader.check).", markup=False, highlight=False)
     return 0
 
 
