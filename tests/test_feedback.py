@@ -152,6 +152,9 @@ def test_notebook_feedback_is_in_the_students_words():
 
 
 def test_markdown_code_spans_cannot_inject():
+    assert md_text("your values: `x` = 4, `y` = -1") == "your values: `x` = 4, `y` = -1"  # no escape mid-line
+    assert md_text("a\n# b `c`").startswith("a  \n\\# b")  # a real line start still is one
+    assert "`x`" in md_text("\ue0000\ue001 `x`") and "\ue000" not in md_text("\ue0000\ue001 `x`")  # no spoofed span
     for evil in ("`<img src=x onerror=alert(1)>` [a](http://e)", "a ` b", "``", "`[x](y)`**b**"):
         out = md_text(evil)
         outside = re.sub(r"`[^`]*`", "", out)  # what is not inside a code span

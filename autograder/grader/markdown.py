@@ -36,20 +36,27 @@ def md_code(text: str) -> str:
     return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
 
 
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks for the code spans while the prose is escaped
+_SPAN = re.compile(_OPEN + r"(\d+)" + _CLOSE)
+
+
 def md_text(text: str) -> str:
     """A diagnosis whose `backtick` spans are code (a call, an expression, a value) and the rest
     literal text. Inside a code span Markdown is not interpreted, so nothing in it can inject;
     with an odd number of backticks the whole text is escaped."""
-    parts = str(text).split("`")
+    text = str(text).replace(_OPEN, "\ufffd").replace(_CLOSE, "\ufffd")
+    parts = text.split("`")
     if len(parts) % 2 == 0:
         return md_escape(text)
-    out = []
-    for i, part in enumerate(parts):
-        if i % 2:
-            out.append(md_code(part) if part.strip() else md_escape("``"))
-        else:
-            out.append(md_escape(part))
-    return "".join(out)
+    spans = parts[1::2]
+    # the prose is escaped as one text, so that a line start is only where a line really starts
+    prose = "".join(part if i % 2 == 0 else f"{_OPEN}{i // 2}{_CLOSE}" for i, part in enumerate(parts))
+
+    def span(m: re.Match) -> str:
+        code = spans[int(m.group(1))]
+        return md_code(code) if code.strip() else md_escape("``")
+
+    return _SPAN.sub(span, md_escape(prose))
 
 
 def clip(text: str, limit: int) -> str:
