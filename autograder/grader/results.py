@@ -208,7 +208,7 @@ def overview_markdown(result: GradeReport, published: bool) -> str:
     seen, public = tally(result, published), tally(result, published=False)
     more = f"{figure(public.hidden)} more points" + (f" (+ {figure(public.hidden_extra)} extra credit)" if public.hidden_extra else "")
     if published:
-        lines = [f"**Score: {seen.text()}** (public and hidden checks; public checks {public.text()})."]
+        lines = [f"**Score: {seen.text()}**, public and hidden checks together. The public checks alone: {public.text()}."]
     elif any_hidden:
         lines = [f"**Visible score: {public.text()}** (public checks only).", "",
                  f"Hidden checks, worth {more}, have run too: their results and your total score are published with the grades."]
