@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import checks as checks_module
-from grader import static
+from grader import preflight, static
 from grader.access import read_paths, sandbox_user
 from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
@@ -24,7 +24,8 @@ from grader.questions import (EXTRA_CREDIT, HIDDEN_WEIGHTS, MAX_TOTAL, POINTS, Q
                               modules_of)
 from grader.reaper import become_subreaper
 from grader.runner import QuestionRunner, prepare_torch
-from grader.sandbox import ChildFailure, Limits, Scratch, Template
+from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, protect_grader
+from grader.template_process import Template
 from grader.submission import (
     Submission,
     extract_zip,
@@ -37,6 +38,7 @@ from grader.trusted import trusted_files
 DEFAULT_SEED = 20261124
 DEFAULT_BUDGET_SECONDS = 480.0
 """The whole submission is graded within this (Gradescope's default limit is 600 s)."""
+NOT_YOUR_FAULT = "the grader itself failed here, not your code; please tell the course staff"
 QUESTION_COST = {"notebook": 3.0, "benchmark": 1.5}
 """Relative share of the remaining budget a question may use (others 1)."""
 
@@ -94,6 +96,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
     scratch = Scratch(root / "scratch", owner_uid=user[0] if user else None)
     template = Template(scratch, limits)  # forks every child of this submission
     become_subreaper()  # what a child starts and leaves behind is adopted here, and killed
+    protect_grader()
     problems = []
     notebook_template = notebook_judge = None
     try:
@@ -112,6 +115,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
         scratch.compiled_package()  # once, before the lanes start, while the template imports torch
+        confinement = preflight.probe_once(template, scratch, limits)  # the whole path works before any student code runs
         cuda = cuda_available()
         prepare_torch()  # one thread
         wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
@@ -147,6 +151,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             results["notebook"] = grade_notebook_question(sub, scratch, limits, budget.deadline("notebook"), notebook_template,
                                                           notebook_judge)
         results = {q: results[q] for q in wanted}
+        failed = [f"{q}: {e.grader_errors[0]}" for q, e in results.items() if e.grader_errors]
         return GradeReport(
             student=student,
             seed=seed,
@@ -155,9 +160,13 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             max_total=MAX_TOTAL if questions is None else sum(POINTS[q] for q in wanted if q not in EXTRA_CREDIT),
             questions=results,
             problems=problems,
-            environment=environment(landlock, seccomp, user, cuda),
+            environment=environment(landlock, seccomp, user, cuda, confinement),
             seconds=round(time.monotonic() - started, 3),
+            error=f"the grader failed while grading ({'; '.join(failed)[:600]})" if failed else None,
         )
+    except GraderFailure as failure:  # before or around the questions: nothing of this grade is the student's
+        return GradeReport(student=student, seed=seed, mode="grade" if include_hidden else "check", submission=source.name,
+                           seconds=round(time.monotonic() - started, 3), error=failure.message)
     finally:
         template.close()
         if notebook_template is not None:
@@ -187,10 +196,11 @@ def spawn_notebook_template(template: Template) -> Template | None:
         return None
 
 
-def environment(landlock: int, seccomp: bool, user, cuda: bool) -> dict:
+def environment(landlock: int, seccomp: bool, user, cuda: bool, confinement: dict) -> dict:
     import torch
 
     return {
+        **{k: v for k, v in confinement.items() if k.endswith("_limit")},  # memory limits the probe's child set
         "python": platform.python_version(),
         "numpy": np.__version__,
         "torch": torch.__version__,
@@ -198,6 +208,7 @@ def environment(landlock: int, seccomp: bool, user, cuda: bool) -> dict:
         "landlock_abi": landlock,
         "seccomp": seccomp,
         "sandbox_user": user[0] if user else None,
+        "unconfined": os.environ.get("GRADER_ALLOWED_UNCONFINED") or None,  # what `grade --allow-unconfined` went without
     }
 
 
@@ -258,6 +269,9 @@ def run_check(c, record: CheckOutcome, entry: QuestionOutcome, runner: QuestionR
     except ForbiddenUse as forbidden:
         entry.forbidden.append(str(forbidden))
         record.feedback = str(forbidden)
+    except GraderFailure as failure:  # not the student's: the whole submission is reported as not graded
+        entry.grader_errors.append(failure.message)
+        record.feedback = f"not graded: {NOT_YOUR_FAULT}"
     except Exception as exc:  # noqa: BLE001 - a grader bug must not cost the whole submission
         record.feedback = f"the grader could not finish this check ({type(exc).__name__}); please report it"
     record.seconds = round(time.monotonic() - t0, 3)

@@ -52,7 +52,8 @@ from grader.instructor.notebook_file import NotebookProblem, code_cells, manual_
 from grader.instructor.notebook_feedback import public_feedback
 from grader.instructor.notebook_judge import answer_names, read_test
 from grader.instructor.notebook_process import NotebookLimits, run_notebook
-from grader.sandbox import Limits, Scratch, Template
+from grader.sandbox import Limits, Scratch
+from grader.template_process import Template
 
 AUTOGRADER = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
 ASSETS = AUTOGRADER / "notebook"
@@ -239,7 +240,7 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
         assets_dir: the grading material (default ``autograder/notebook``, ``notebook/`` in the zip).
         read_paths: what the student's process may read besides its own folder (default
             ``grader.access.read_paths()``); none may contain the grading material.
-        template: the notebook template (sandbox.Template) that forks the runs; when None, one
+        template: the notebook template (template_process.Template) that forks the runs; when None, one
             is started for this call (preloading nothing) and closed at the end.
         judge: the judge process from :func:`early_judge` for the same ``assets_dir``; when
             None, one is started here. Either way it is ended before this returns.
