@@ -147,6 +147,9 @@ def test_notebook_feedback_is_in_the_students_words():
     for t in text.values():
         for raw in ("Traceback", "doctest", "****", "Trying:", "builtins.ellipsis", "[truncated]", "NameError"):
             assert raw not in t, (raw, t)
+    odd = public_feedback("q_readonly", ["q_readonly"], {}, {"q_readonly": "an object of type builtins.dict"}, ["NameError"])
+    assert odd == ("q_readonly: `q_readonly` holds an object of type builtins.dict: only numbers, strings, booleans, None "
+                   "and small lists or arrays of them can be graded")
     rendered = md_text(text["q_quick_check"])
     assert "`quick_check`" in rendered and "\\`" not in rendered  # code spans, not escaped backticks
 
