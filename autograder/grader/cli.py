@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 from grader.engine import DEFAULT_SEED
+from grader.questions import QUESTION_IDS
 
 
 def main(argv=None) -> int:
@@ -26,11 +27,20 @@ def main(argv=None) -> int:
     g.add_argument("--allow-unconfined", action="store_true",
                    help="grade even where student code cannot be confined (no Landlock, or neither seccomp nor Landlock 6 "
                         "to keep submissions apart); every row of the gradebook then says so")
-    c = sub.add_parser("check", help="public checks on one package folder, as a student runs them")
-    c.add_argument("package", type=Path)
-    c.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    c = sub.add_parser("check", help="public checks on one package folder, as a student runs them (`make check`)",
+                       description="Run the public checks on one package and print a table of scores and each failure's "
+                                   "feedback. Hidden checks and the notebook are graded by the autograder only.")
+    c.add_argument("package", type=Path,
+                   help="the conv_gemm package folder, or a folder that holds it as conv_gemm/ (the student release's root)")
+    c.add_argument("--question", "-q", action="append", choices=[q for q in QUESTION_IDS if q != "notebook"], metavar="ID",
+                   help="check only this question (repeat for more; default: every question). IDs: "
+                        + ", ".join(q for q in QUESTION_IDS if q != "notebook"))
+    c.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"seed of the public checks' random inputs (default {DEFAULT_SEED}, the same for every student)")
     gs = sub.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission into $AUTOGRADER_ROOT/results/results.json")
-    gs.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    gs.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")),
+                    help="Gradescope's autograder folder: reads submission/ and submission_metadata.json, writes "
+                         "results/results.json (default: $AUTOGRADER_ROOT, else /autograder)")
     gs.add_argument("--seed", type=int, default=None,
                     help="override the per-student seed (default: derived from submission_metadata.json's user ids)")
     args = parser.parse_args(argv)
@@ -113,7 +123,7 @@ def cmd_check(args) -> int:
 
     from grader.runtime import landlock
     from grader.engine import grade_submission
-    from grader.questions import QUESTION_IDS
+    from grader.outcome import GradeReport
     from grader.results import render_markdown
 
     if not args.package.is_dir():
@@ -123,10 +133,14 @@ def cmd_check(args) -> int:
     reason = landlock.unavailable_reason()
     if reason:
         print(f"note: {reason}, so your code runs without file confinement (time and memory limits still apply).")
-    code_questions = [q for q in QUESTION_IDS if q != "notebook"]
+    code_questions = args.question or [q for q in QUESTION_IDS if q != "notebook"]
     os.environ["GRADER_OWN_CODE"] = "1"  # a student checking their own code may be root on their own machine
-    result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
-                              student=args.package.resolve().name, questions=code_questions)
+    try:
+        result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
+                                  student=args.package.resolve().name, questions=code_questions)
+    except Exception as exc:  # noqa: BLE001 - the grader broke, not the student's code: say so, exit non-zero
+        traceback.print_exc()
+        result = GradeReport(student=args.package.name, error=f"{type(exc).__name__}: {exc}")
     if result.error:
         from grader.preflight import FIX
 
@@ -135,8 +149,8 @@ def cmd_check(args) -> int:
         return 3
     console = Console(width=None if sys.stdout.isatty() else 120)
     console.print(Markdown(render_markdown(result, published=False)))
-    console.print("\nThese are the public checks only: the autograder also runs hidden checks, grades each question on its own,\n"
-                  "and grades the notebook (check it inside the notebook with grader.check).", markup=False, highlight=False)
+    console.print("\nOn Gradescope each question is graded on its own (a bug costs only its question), the hidden checks run "
+                  "too,\nand the notebook is graded (check it inside the notebook with grader.check).", markup=False, highlight=False)
     return 0
 
 

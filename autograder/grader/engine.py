@@ -20,7 +20,8 @@ from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
 from grader.machine import question_lanes
 from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
-from grader.questions import BUDGET_WEIGHTS, EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
+from grader.questions import (BUDGET_WEIGHTS, EXTRA_CREDIT, HIDDEN_WEIGHTS, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of,
+                              load_hidden_checks, modules_of)
 from grader.reaper import become_subreaper
 from grader.runner import QuestionRunner, prepare_torch
 from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, protect_grader
@@ -133,7 +134,8 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
 
         def grade(q: str) -> tuple[QuestionOutcome, tuple[int, bool]]:
             return grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle, cuda,
-                                  static_hits, budget.deadline(q), known_broken, template)
+                                  static_hits, budget.deadline(q), known_broken, template,
+                                  absent_weight=0.0 if include_hidden else HIDDEN_WEIGHTS[q])
 
         # ``lanes`` at a time, a lane taking the next one when it is free; with two, the costliest
         # first (the benchmark's timed sleeps), so that the other lane fills the time they take
@@ -211,7 +213,9 @@ def environment(landlock: int, seccomp: bool, user, cuda: bool, confinement: dic
 
 
 def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken,
-                   template) -> tuple[QuestionOutcome, tuple[int, bool]]:
+                   template, absent_weight: float = 0.0) -> tuple[QuestionOutcome, tuple[int, bool]]:
+    """``absent_weight``: the weight of the question's checks not run here (the hidden ones, in
+    `make check`), so that each check's share of the points is the same with or without them."""
     points = POINTS[q]
     entry = QuestionOutcome(max_score=points, extra_credit=q in EXTRA_CREDIT)
     fns = set(functions_of(q))
@@ -221,7 +225,7 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
                 entry.forbidden.append(message)
     missing = [m for m in modules_of(q) if not sub.has_module(m)]
     runner = None if entry.forbidden or missing else QuestionRunner(q, scratch, limits, oracle, seed, deadline, known_broken, template)
-    active_weight = sum(c.weight for c in question_checks if not _skipped(c, cuda))
+    active_weight = sum(c.weight for c in question_checks if not _skipped(c, cuda)) + absent_weight
     for c in question_checks:
         record = CheckOutcome(name=c.name, public=c.public, weight=c.weight)
         if _skipped(c, cuda):
@@ -290,22 +294,20 @@ def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, d
     early_judge made them (None: grade_notebook starts its own)."""
     points = POINTS["notebook"]
     entry = QuestionOutcome(max_score=points)
-    if sub.notebook is None:
-        entry.checks.append(CheckOutcome("conv_gemm.ipynb", public=True, feedback="conv_gemm.ipynb missing from the submission",
-                                         max_score=points))
-        return entry
     try:
-        from grader.instructor.notebook import grade_notebook
+        from grader.instructor.notebook import grade_notebook, not_graded
     except ImportError:
         entry.problems.append("notebook grading is not available in this grader")
         return entry
     t0 = time.monotonic()
     try:
-        # the cells run confined like the package children (no sockets, Landlock, unprivileged);
-        # the Otter tests are judged in another process on the plain values they produced
-        report = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths(),
-                                deadline_seconds=max(min(deadline - time.monotonic(), 240.0), 5.0), template=template,
-                                judge=judge)
+        if sub.notebook is None:  # the same public and hidden entries as a graded notebook, each saying why it scored 0
+            report = not_graded("conv_gemm.ipynb is missing from the submission")
+        else:  # the cells run confined like the package children (no sockets, Landlock, unprivileged);
+            # the Otter tests are judged in another process on the plain values they produced
+            report = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths(),
+                                    deadline_seconds=max(min(deadline - time.monotonic(), 240.0), 5.0), template=template,
+                                    judge=judge)
     except Exception as exc:  # noqa: BLE001
         report = NotebookReport(error=f"{type(exc).__name__}: {exc}")
     scale = points / report.max_score if report.max_score else 0.0

@@ -18,6 +18,8 @@ A question module defines:
   own implementations present in the student's process while it is graded, nothing else;
 - ``EXAMPLE_CALLS``: for each function, ``lambda: (positional arguments)`` of one valid call (the
   reference must accept it and the starter's hole must raise: tests/test_starter.py);
+- ``HIDDEN_WEIGHT``: the total weight of its hidden checks, which the release does not carry, so
+  that `make check` splits the points as Gradescope does (a test checks it against the twin);
 - optionally ``DIRECT_CALLS``, then its public checks (``@check(..., public=True)``).
 
 Public checks are what students run with `make check`: their feedback shows the call made.
@@ -87,6 +89,9 @@ EXTRA_CREDIT = tuple(q for q, m in MODULES.items() if getattr(m, "EXTRA_CREDIT",
 MAX_TOTAL = sum(p for q, p in POINTS.items() if q not in EXTRA_CREDIT)
 BUDGET_WEIGHTS: dict[str, float] = {q: float(m.BUDGET_WEIGHT) for q, m in MODULES.items()}
 """Each question's share of the remaining time budget, relative to the others' (engine.Budget)."""
+HIDDEN_WEIGHTS: dict[str, float] = {q: float(getattr(m, "HIDDEN_WEIGHT", 0)) for q, m in MODULES.items()}
+"""Question -> the total weight of its hidden checks (a public check's share of the points is its
+weight over the public and hidden weights together, with or without the hidden checks present)."""
 QUESTION_FUNCTIONS: dict[str, list[str]] = {q: list(m.FUNCTIONS) for q, m in MODULES.items()}
 FUNCTION_MODULE: dict[str, str] = {f: mod for m in MODULES.values() for f, mod in m.FUNCTIONS.items()}
 """The conv_gemm module that defines each student function."""

@@ -14,6 +14,7 @@ FUNCTIONS = {
     "conv2d_backward": "backward",
     "col2im": "im2col",
 }
+HIDDEN_WEIGHT = 4  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv2d_backward": CONV_PATH + ("conv2d",),
     "col2im": CONV_PATH + ("conv2d",),

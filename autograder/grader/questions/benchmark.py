@@ -14,6 +14,7 @@ FUNCTIONS = {
     "time_callable": "benchmark",
     "benchmark_table": "benchmark",
 }
+HIDDEN_WEIGHT = 1  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "time_callable": (),
     "benchmark_table": ("conv2d_naive", "im2col_loop", "conv2d"),

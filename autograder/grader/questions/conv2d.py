@@ -13,6 +13,7 @@ BUDGET_WEIGHT = 1
 FUNCTIONS = {
     "conv2d": "conv2d",
 }
+HIDDEN_WEIGHT = 8  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv2d": CONV_PATH,
 }

@@ -11,6 +11,7 @@ BUDGET_WEIGHT = 1
 FUNCTIONS = {
     "conv2d_gemm": "conv2d",
 }
+HIDDEN_WEIGHT = 3  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv2d_gemm": CONV_PATH,
 }

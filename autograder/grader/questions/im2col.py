@@ -13,6 +13,7 @@ BUDGET_WEIGHT = 1
 FUNCTIONS = {
     "im2col_loop": "im2col",
 }
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "im2col_loop": ("conv_output_size",),
 }

@@ -13,6 +13,7 @@ FUNCTIONS = {
     "to_channels_last": "layout",
     "benchmark_channels_last": "layout",
 }
+HIDDEN_WEIGHT = 1  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "strides_nchw": (),
     "strides_nhwc": (),

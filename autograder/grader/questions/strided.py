@@ -12,6 +12,7 @@ FUNCTIONS = {
     "sliding_windows": "im2col",
     "im2col_strided": "im2col",
 }
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "sliding_windows": ("conv_output_size",),
     "im2col_strided": ("conv_output_size",),

@@ -17,6 +17,7 @@ FUNCTIONS = {
     "conv2d_params": "variants",
     "separable_params": "variants",
 }
+HIDDEN_WEIGHT = 5  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv1x1": CONV_PATH + ("conv2d",),
     "depthwise_conv2d": CONV_PATH + ("conv2d",),

@@ -9,6 +9,7 @@ from grader.common import call_text, canonical_pair
 POINTS = 10
 ORDER = 120
 BUDGET_WEIGHT = 1
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 EXTRA_CREDIT = True
 FUNCTIONS = {
     "winograd_f23_matrices": "winograd",
