@@ -20,14 +20,14 @@ def copy(tmp_path, monkeypatch):
     for name, rel in paths.items():
         shutil.copytree(ROOT / rel, tmp_path / rel, ignore=shutil.ignore_patterns("__pycache__"))
         monkeypatch.setattr(new_question, name, tmp_path / rel)
-    shutil.copyfile(ROOT / "README.md", tmp_path / "README.md")
-    monkeypatch.setattr(new_question, "README", tmp_path / "README.md")
+    shutil.copyfile(ROOT / "docs" / "instructor.md", tmp_path / "instructor.md")
+    monkeypatch.setattr(new_question, "POINTS_TABLE", tmp_path / "instructor.md")
     monkeypatch.setattr(new_question, "ROOT", tmp_path)
     return tmp_path
 
 
 def test_scaffold_writes_every_file_of_a_question_with_todos(copy, capsys):
-    before = (copy / "README.md").read_text()
+    before = (copy / "instructor.md").read_text()
     assert new_question.main(["--id", "newq", "--module", "cost", "--points", "4"]) == 0
     module = (copy / "autograder/grader/questions/newq.py").read_text()
     tree = ast.parse(module)
@@ -43,7 +43,7 @@ def test_scaffold_writes_every_file_of_a_question_with_todos(copy, capsys):
     assert re.search(r"^def newq\(.*\n(.*\n)*    # BEGIN SOLUTION newq\n(.*\n)*    # END SOLUTION\n\Z", reference, re.M)
     mutant = next((copy / "tests/mutants").glob("m*_newq.py")).read_text()
     assert mutant.startswith("# module: cost\n# question: newq\n")
-    readme = (copy / "README.md").read_text()
+    readme = (copy / "instructor.md").read_text()
     assert re.search(rf"^\| `{last}` \|.*\n\| `newq` \| 4 \| TODO\(make question\)", readme, re.M)  # in ORDER
     total = int(re.search(r"`max_total` is (\d+)", before)[1])
     assert f"`max_total` is {total + 4}" in readme
@@ -62,8 +62,8 @@ def test_scaffold_writes_every_file_of_a_question_with_todos(copy, capsys):
     (["--id", "newq", "--module", "cost", "--points", "four"], "POINTS must be a number"),
 ])
 def test_scaffold_refuses_in_one_sentence_and_writes_nothing(copy, capsys, args, says):
-    readme = (copy / "README.md").read_text()
+    readme = (copy / "instructor.md").read_text()
     assert new_question.main(args) == 2
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err and err.count("\n") == 1
-    assert (copy / "README.md").read_text() == readme and not (copy / "autograder/grader/questions/newq.py").exists()
+    assert (copy / "instructor.md").read_text() == readme and not (copy / "autograder/grader/questions/newq.py").exists()

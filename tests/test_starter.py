@@ -105,18 +105,18 @@ def test_generator_keeps_hints_and_rejects_bad_markers():
 
 
 def test_readme_points_table_is_the_graders():
-    """The README's points table says what interface.POINTS says (one source of truth)."""
+    """The instructor's guide's points table says what the question modules say (one source of truth)."""
     import re
 
     from conftest import ROOT
     from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS
 
-    text = (ROOT / "README.md").read_text()
-    section = text.split("### Points", 1)[1].split("###", 1)[0]
+    text = (ROOT / "docs" / "instructor.md").read_text()
+    section = text.split("## Points", 1)[1].split("\n## ", 1)[0]
     table = dict(re.findall(r"^\| `(\w+)` \| (\+?\d+) \|", section, re.M))
     for q, points in POINTS.items():
         row = f"| `{q}` | {'+' if q in EXTRA_CREDIT else ''}{points:g} | what it grades |"
-        assert q in table, f"README.md's points table (### Points) has no row for question {q}: add {row!r}"
-        assert table[q] == row.split(" | ")[1], f"README.md's points table says {table[q]} for {q}; its module says {row.split(' | ')[1]}"
-    assert set(table) <= set(POINTS), f"README.md's points table has rows for {sorted(set(table) - set(POINTS))}, which are no question"
-    assert f"`max_total` is {MAX_TOTAL:g}" in text, f"README.md must say `max_total` is {MAX_TOTAL:g} (below its points table)"
+        assert q in table, f"docs/instructor.md's points table (## Points) has no row for question {q}: add {row!r}"
+        assert table[q] == row.split(" | ")[1], f"docs/instructor.md's points table says {table[q]} for {q}; its module says {row.split(' | ')[1]}"
+    assert set(table) <= set(POINTS), f"docs/instructor.md's points table has rows for {sorted(set(table) - set(POINTS))}, which are no question"
+    assert f"`max_total` is {MAX_TOTAL:g}" in text, f"docs/instructor.md must say `max_total` is {MAX_TOTAL:g} (below its points table)"

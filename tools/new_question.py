@@ -7,7 +7,7 @@ Writes, each with ``TODO(make question)`` where the maintainer has work to do:
 - ``autograder/grader/instructor/hidden/<id>.py``: its hidden twin, one hidden check;
 - ``solutions/conv_gemm/<module>.py``: each function, appended, with its ``# BEGIN SOLUTION <id>`` block;
 - ``tests/mutants/mNN_<id>.py``: a mutant the question must catch;
-- ``README.md``: the question's row in the points table (and ``max_total``).
+- ``docs/instructor.md``: the question's row in the points table (and ``max_total``).
 
 Everything else (the module/function map, exports, question id lists, time-budget weights,
 the starter) is derived from these. The fast tests (``pytest -m "not slow"``) fail, naming the
@@ -27,7 +27,7 @@ QUESTIONS = ROOT / "autograder" / "grader" / "questions"
 HIDDEN = ROOT / "autograder" / "grader" / "instructor" / "hidden"
 SOLUTIONS = ROOT / "solutions" / "conv_gemm"
 MUTANTS = ROOT / "tests" / "mutants"
-README = ROOT / "README.md"
+POINTS_TABLE = ROOT / "docs" / "instructor.md"  # the points table ("## Points")
 TODO = "TODO(make question)"
 
 
@@ -92,9 +92,9 @@ def validate(args) -> dict:
         raise ScaffoldError(f"POINTS must be a number, got {args.points!r}") from None
     if points < 0:
         raise ScaffoldError(f"POINTS must be positive, got {args.points}")
-    text = README.read_text()
-    if "### Points" not in text or not re.search(r"^\| `\w+` \| \+?\d+ \|", text.split("### Points", 1)[1], re.M):
-        raise ScaffoldError("README.md has no points table under '### Points' to add the row to")
+    text = POINTS_TABLE.read_text()
+    if "## Points" not in text or not re.search(r"^\| `\w+` \| \+?\d+ \|", text.split("## Points", 1)[1], re.M):
+        raise ScaffoldError("docs/instructor.md has no points table under '## Points' to add the row to")
     order, after = place(existing_orders())
     numbers = [int(m[1]) for p in MUTANTS.glob("m*.py") if (m := re.match(r"m(\d+)_", p.name))]
     mutant = MUTANTS / f"m{max(numbers, default=0) + 1:02d}_{qid}.py"
@@ -103,7 +103,7 @@ def validate(args) -> dict:
 
 def question_source(s: dict) -> str:
     points = f"{s['points']:g}" if s["points"] else "0"
-    todo_points = f"  # {TODO}: its points (the README's row and max_total follow them)" if not s["points"] else ""
+    todo_points = f"  # {TODO}: its points (docs/instructor.md's row and max_total follow them)" if not s["points"] else ""
     fn = s["functions"]
     return f'''"""Question ``{s['qid']}`` ({points} points): {TODO}: what it grades, in one line."""
 from __future__ import annotations
@@ -113,6 +113,7 @@ from grader.checks import check
 POINTS = {points}{todo_points}
 ORDER = {s['order']}
 BUDGET_WEIGHT = 1
+HIDDEN_WEIGHT = 1  # the total weight of the hidden twin's checks (tests/test_feedback.py checks it)
 FUNCTIONS = {{
 {''.join(f'    "{f}": "{s["module"]}",{chr(10)}' for f in fn)}}}
 PREREQUISITES = {{
@@ -175,9 +176,9 @@ def {f}():  # {TODO}: the reference's signature
 
 
 def readme_text(s: dict, text: str) -> str:
-    """README.md with the question's row in the points table, after its predecessor's, and max_total raised."""
-    start = text.index("### Points")
-    end = text.find("\n###", start + 1)
+    """docs/instructor.md with the question's row in the points table, after its predecessor's, and max_total raised."""
+    start = text.index("## Points")
+    end = text.find("\n## ", start + 1)
     end = len(text) if end < 0 else end
     lines = text[start:end].split("\n")
     rows = [i for i, line in enumerate(lines) if re.match(r"\| `\w+` \| \+?\d+ \|", line)]
@@ -206,13 +207,13 @@ def main(argv=None) -> int:
     except ScaffoldError as exc:
         print(f"make question: {exc}", file=sys.stderr)
         return 2
-    readme = readme_text(s, README.read_text())
+    readme = readme_text(s, POINTS_TABLE.read_text())
     (QUESTIONS / f"{s['qid']}.py").write_text(question_source(s))
     (HIDDEN / f"{s['qid']}.py").write_text(twin_source(s))
     s["reference"].write_text(s["reference"].read_text().rstrip("\n") + "\n" + reference_source(s))
     s["mutant"].write_text(mutant_source(s))
-    README.write_text(readme)
-    written = [QUESTIONS / f"{s['qid']}.py", HIDDEN / f"{s['qid']}.py", s["reference"], s["mutant"], README]
+    POINTS_TABLE.write_text(readme)
+    written = [QUESTIONS / f"{s['qid']}.py", HIDDEN / f"{s['qid']}.py", s["reference"], s["mutant"], POINTS_TABLE]
     print("written (search them for TODO(make question)):")
     for path in written:
         print(f"  {path.relative_to(ROOT)}")
