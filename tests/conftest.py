@@ -110,13 +110,22 @@ def _start_container_runs():
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Before `-m` selects: a test that reads a graded corpus or the container runs is slow. The
-    container readers go last but for the corpus readers, which close the session (a stable sort keeps
-    every other test in its place)."""
+    """Before `-m` selects: a test that reads a graded corpus or the container runs is slow. Then
+    the order of :func:`_place` (a stable sort keeps every other test in its place)."""
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: 2 if _corpus_reader(item) else "container_runs" in getattr(item, "fixturenames", ()))
+    items.sort(key=_place)
+
+
+def _place(item) -> int:
+    """0: every other test; 1: container readers; 2: corpus readers; 3: exclusive tests, after all
+    background work (so that they wait for nothing)."""
+    if item.get_closest_marker("exclusive") is not None:
+        return 3
+    if _corpus_reader(item):
+        return 2
+    return int("container_runs" in getattr(item, "fixturenames", ()))
 
 
 def pytest_collection_finish(session):
@@ -127,6 +136,15 @@ def pytest_collection_finish(session):
         _start_corpus(session.config)
     if any("container_runs" in getattr(item, "fixturenames", ()) for item in session.items):
         _start_container_runs()
+
+
+def pytest_runtest_setup(item):
+    """A test marked exclusive runs alone: the background gradings end first (the sandbox user's
+    task allowance, for one, is shared by every grading of the machine)."""
+    if item.get_closest_marker("exclusive") is not None:
+        for work in (_BACKGROUND.get("corpus"), *(_BACKGROUND["runs"].runs.values() if "runs" in _BACKGROUND else ())):
+            if work is not None:
+                work.exception()  # waits; a failure is reported by the tests that read it
 
 
 def pytest_sessionfinish(session):

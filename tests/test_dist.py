@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pytest
 from corpus import ROOT, SOLUTIONS, build, corpus
+from test_feedback import public_points  # noqa: E402
 from autograder_runs import run_autograder
 from test_grader import validate_results_json  # noqa: E402
+
+from grader.markdown import figure  # noqa: E402
 
 
 def solution_blocks() -> list[str]:
@@ -90,7 +93,9 @@ def test_release_make_check_runs_on_the_starter(artifacts, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "grader", "check", "."], cwd=copy, env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"},
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "0 / 94" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
+    regular, extra = public_points()
+    assert f"0 / {figure(regular)} (+ 0 of {figure(extra)} extra credit)" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
 
 
 @pytest.mark.slow

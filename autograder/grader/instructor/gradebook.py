@@ -95,6 +95,8 @@ def flags_of(result: GradeReport) -> str:
     """What the instructor should look at, per question: tampering with the grader, then forbidden shortcuts."""
     found = [f"{q}: tampering: {flag}" for q, e in result.questions.items() for flag in e.flags]
     found += [f"{q}: forbidden: {message}" for q, e in result.questions.items() for message in e.forbidden]
+    if result.environment.get("unconfined"):
+        found.append(f"graded unconfined (--allow-unconfined): {result.environment['unconfined']}")
     return "; ".join(found)[:2000]
 
 
@@ -113,21 +115,37 @@ def write_csv(results: list[GradeReport], path: Path) -> None:
                              r.submission, flags_of(r)])
 
 
-def write_histogram(results: list[GradeReport], path: Path) -> None:
+def histogram_figure(results: list[GradeReport]):
+    """The class's totals as a matplotlib figure: bars of 5 points over 0 to the maximum plus extra
+    credit, whole students on the y axis, the maximum marked, the legend above the plot where no
+    bar can be."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
+    extra = sum(POINTS[q] for q in EXTRA_CREDIT)
     totals = [0.0 if r.error else r.total for r in results]
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.hist(totals, bins=20, range=(0, MAX_TOTAL + POINTS["winograd"]), color="#3b7dd8", edgecolor="white")
-    ax.axvline(MAX_TOTAL, color="grey", linestyle="--", label=f"max {MAX_TOTAL:g} (+{POINTS['winograd']:g} extra credit)")
+    counts, _, _ = ax.hist(totals, bins=max(1, int((MAX_TOTAL + extra) // 5)), range=(0, MAX_TOTAL + extra), color="#3b7dd8",
+                           edgecolor="white", label="students")
+    ax.axvline(MAX_TOTAL, color="grey", linestyle="--", label=f"maximum {MAX_TOTAL:g} (+ {extra:g} extra credit)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # students come whole
+    ax.set_ylim(0, max(1, int(max(counts, default=0))) * 1.1)
+    ax.set_xlim(0, MAX_TOTAL + extra)
     ax.set_xlabel("total score")
-    ax.set_ylabel("submissions")
-    ax.set_title(f"Convolution as GEMM: {len(totals)} submission(s)")
-    ax.legend()
+    ax.set_ylabel("students")
+    ax.set_title(f"Convolution as GEMM: {len(totals)} submission(s)", pad=28)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize="small")
     fig.tight_layout()
+    return fig
+
+
+def write_histogram(results: list[GradeReport], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = histogram_figure(results)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
