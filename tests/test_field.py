@@ -144,16 +144,22 @@ def ordinary_user():
         subprocess.run(["userdel", name], capture_output=True)
 
 
+SIGIO_OPEN = pytest.mark.xfail(strict=True, reason="open: fcntl F_SETOWN names another process as a pipe's owner "
+                                                   "(root: honest students get 'crashed: signal 9'; ordinary user: the grader is killed)")
+
+
 @pytest.mark.slow
 @needs_pid_namespace
+@pytest.mark.parametrize("attack", ["signal_thrower.py", pytest.param("sigio_thrower.py", marks=SIGIO_OPEN)])
 @pytest.mark.parametrize("as_user", [False, True], ids=["root", "ordinary user"])
-def test_signal_thrower_costs_no_one_anything(as_user, reference_total, tmp_path, request):
+def test_signal_thrower_costs_no_one_anything(as_user, attack, reference_total, tmp_path, request):
     """Landlock capped at 5 (no signal scoping): a thread sends SIGKILL to every process it can
-    name, every 20 ms, in every child of the attacker, while two honest students are graded."""
+    name, every 20 ms, in every child of the attacker (with kill(), or as a pipe's SIGIO), while
+    two honest students are graded."""
     parent = Path(os.environ.get("TMPDIR", "/tmp")) / f"conv-gemm-field-{os.getpid()}"
     parent.mkdir(mode=0o755)
     try:
-        folder, out = _class(parent / "class", "signal_thrower.py"), parent / "out"
+        folder, out = _class(parent / "class", attack), parent / "out"
         user = request.getfixturevalue("ordinary_user") if as_user else None
         if user:
             out.mkdir()
