@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -293,3 +295,35 @@ def test_confined_process_changes_no_file_of_its_user_outside_its_folder(abi_max
     assert got.pop("landlock") >= 1
     assert got == dict.fromkeys(got, "refused"), got
     assert grader_file.read_text() == "the grader's\n"
+
+
+FILES = r'''
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from grader.runtime import limits
+limits.apply(256 << 20, 60, 64 << 20, gpu=False)  # 64 MiB a file, as the grader's Limits
+os.chdir(sys.argv[2])
+chunk, written = b"x" * (64 << 20), 0
+for i in range(8):  # 512 MiB, twice the allowance
+    try:
+        with open(f"hog{i}", "wb") as f:
+            f.write(chunk)
+        written += len(chunk)
+    except OSError:
+        break
+print(json.dumps({"written": written}))
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="open: files in the work folder are memory where the temporary folder is a "
+                                       "tmpfs (Fedora, Arch, Debian 13, containers started with --tmpfs /tmp)")
+def test_files_in_a_tmpfs_work_folder_count_against_the_allowance():
+    if not os.path.isdir("/dev/shm") or os.statvfs("/dev/shm").f_bavail * os.statvfs("/dev/shm").f_frsize < 2 << 30:
+        pytest.skip("needs a tmpfs at /dev/shm with 2 GiB free")
+    work = tempfile.mkdtemp(prefix="conv-gemm-tmpfs-", dir="/dev/shm")  # a work folder where /tmp is a tmpfs
+    try:
+        proc = subprocess.run([sys.executable, "-c", FILES, str(AUTOGRADER), work], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert json.loads(proc.stdout.strip().splitlines()[-1])["written"] <= 256 << 20
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
