@@ -193,6 +193,26 @@ def test_shared_memory_hog_under_gradescopes_memory_costs_no_one_anything(refere
             leftover.unlink()
 
 
+@pytest.mark.slow
+@needs_pid_namespace
+@pytest.mark.xfail(strict=True, reason="open: a child may fill the grader's temporary folder (RLIMIT_FSIZE is per file), "
+                                       "and the OSError that then stops the next child's work folder is reported as the "
+                                       "student's ('the child's answer could not be used (OSError)')")
+def test_disk_filler_costs_no_one_anything(reference_total, tmp_path):
+    """The grader's temporary folder on a small file system (1 GiB, 6000 inodes, in a mount
+    namespace of the test's own) while every child of the attacker fills it."""
+    small = Path(os.environ.get("TMPDIR", "/tmp")) / f"conv-gemm-small-tmp-{os.getpid()}"  # the sandbox user passes through
+    small.mkdir(mode=0o755)
+    try:
+        folder, out = _class(tmp_path / "class", "disk_filler.py"), tmp_path / "out"
+        mount = f'mount -t tmpfs -o size=1g,nr_inodes=6000,mode=1777 none {small} && exec "$@"'
+        proc = _grade_class(folder, out, wrap=lambda argv: ["sh", "-c", mount, "sh", *argv], TMPDIR=str(small))
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        _assert_honest_kept_everything(out, reference_total)
+    finally:
+        shutil.rmtree(small, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- a broken environment
 BROKEN = {"GRADER_TEMPLATE_RESERVE": str(1 << 60)}  # the template cannot map it: no sandbox can start
 
