@@ -15,7 +15,8 @@ scoping needs Linux 6.12, and every child of every submission runs as the same u
 reach only its own process group (``kill(0, sig)``) and its own threads; no tracing, no reading or
 writing another process's memory, no pidfds, no renicing, re-pinning or re-limiting another
 process; and no shared memory, which no memory limit counts (``memfd_create``, System V
-segments, shared anonymous mappings).
+segments, shared anonymous mappings), nor System V message queues and semaphore sets (kernel
+memory no limit counts either: 32000 semaphore sets of 2 MiB each, and they outlive the process).
 
 ``GRADER_NO_SECCOMP=1`` in the environment turns the filter off, as on a machine without
 seccomp: the grader's tests use it to exercise that path on any machine.
@@ -36,7 +37,7 @@ SESSION_CALLS = ("setsid", "setpgid")
 LIMIT_CALLS = ("setrlimit",)
 # with isolate=True: calls that reach another process or share memory outside every limit
 OTHER_PROCESS_CALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_open", "pidfd_send_signal",
-                       "tkill", "perf_event_open", "memfd_create", "memfd_secret", "shmget")
+                       "tkill", "perf_event_open", "memfd_create", "memfd_secret", "shmget", "msgget", "semget")
 SELF_ONLY = {"kill": (0,), "setpriority": (0, 1), "ioprio_set": (1,), "sched_setaffinity": (0,), "sched_setscheduler": (0,),
              "sched_setparam": (0,), "sched_setattr": (0,), "prlimit64": (0,), "migrate_pages": (0,), "move_pages": (0,),
              "get_robust_list": (0,)}
