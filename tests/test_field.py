@@ -144,13 +144,9 @@ def ordinary_user():
         subprocess.run(["userdel", name], capture_output=True)
 
 
-SIGIO_OPEN = pytest.mark.xfail(strict=True, reason="open: fcntl F_SETOWN names another process as a pipe's owner "
-                                                   "(root: honest students get 'crashed: signal 9'; ordinary user: the grader is killed)")
-
-
 @pytest.mark.slow
 @needs_pid_namespace
-@pytest.mark.parametrize("attack", ["signal_thrower.py", pytest.param("sigio_thrower.py", marks=SIGIO_OPEN)])
+@pytest.mark.parametrize("attack", ["signal_thrower.py", "sigio_thrower.py"])
 @pytest.mark.parametrize("as_user", [False, True], ids=["root", "ordinary user"])
 def test_signal_thrower_costs_no_one_anything(as_user, attack, reference_total, tmp_path, request):
     """Landlock capped at 5 (no signal scoping): a thread sends SIGKILL to every process it can
@@ -195,9 +191,6 @@ def test_shared_memory_hog_under_gradescopes_memory_costs_no_one_anything(refere
 
 @pytest.mark.slow
 @needs_pid_namespace
-@pytest.mark.xfail(strict=True, reason="open: a child may fill the grader's temporary folder (RLIMIT_FSIZE is per file), "
-                                       "and the OSError that then stops the next child's work folder is reported as the "
-                                       "student's ('the child's answer could not be used (OSError)')")
 def test_disk_filler_costs_no_one_anything(reference_total, tmp_path):
     """The grader's temporary folder on a small file system (1 GiB, 6000 inodes, in a mount
     namespace of the test's own) while every child of the attacker fills it."""

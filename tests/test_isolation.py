@@ -116,7 +116,6 @@ def test_isolated_process_reaches_no_other_process_and_no_shared_memory():
         assert control[k] == confined[k] == "reached", (k, confined)
 
 
-@pytest.mark.xfail(strict=True, reason="open: the filter lets fcntl F_SETOWN/F_SETOWN_EX name another process")
 def test_isolated_process_cannot_make_another_process_a_pipes_owner():
     control, confined = _reach("control"), _reach("confined")
     for k in SIGIO_OWNER:
@@ -202,7 +201,7 @@ GROWN = r'''
 import ctypes, json, sys
 sys.path.insert(0, sys.argv[1])
 import numpy
-from grader.runtime import limits
+from grader.runtime import limits, seccomp_filter
 libc = ctypes.CDLL(None, use_errno=True)
 libc.mmap.restype = libc.mremap.restype = ctypes.c_void_p
 libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
@@ -211,6 +210,7 @@ libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
 SIZE = 512 << 20  # twice the allowance, every byte written
 reserved = libc.mmap(None, 2 * SIZE, 0, 0x02 | 0x20 | 0x4000, -1, 0)  # PROT_NONE, as a CUDA build of torch at import
 limits.apply(256 << 20, 60, 64 << 20, gpu=sys.argv[2] == "gpu")  # with a GPU: RLIMIT_DATA only
+assert seccomp_filter.deny_sockets(keep_process_group=True, isolate=True)  # as the child: limits, then the filter
 if sys.argv[2] == "cuda build":  # no GPU (RLIMIT_AS too), but the reservation, once unmapped, is address space to use
     libc.munmap(reserved, 2 * SIZE)
 
@@ -234,11 +234,9 @@ print(json.dumps(out))
 '''
 
 
-STACK_OPEN = pytest.mark.xfail(strict=True, reason="open: stack mappings are not data (RLIMIT_DATA), and only RLIMIT_AS "
-                                                  "counts them: none with a GPU, the CUDA build's reservation without one")
-
-
-@pytest.mark.parametrize("machine", ["cpu", pytest.param("gpu", marks=STACK_OPEN), pytest.param("cuda build", marks=STACK_OPEN)])
+# stack mappings are not data (RLIMIT_DATA), and only RLIMIT_AS counts them: none with a GPU, and without one the
+# CUDA build's reservation, once unmapped, is room under it; the filter refuses MAP_GROWSDOWN and mremap
+@pytest.mark.parametrize("machine", ["cpu", "gpu", "cuda build"])
 def test_no_private_memory_beyond_the_allowance_on_any_machine(machine):
     proc = subprocess.run([sys.executable, "-c", GROWN, str(AUTOGRADER), machine], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -281,8 +279,6 @@ print(json.dumps(out))
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="open: Landlock does not control chmod or utime (nor truncate before ABI 3), "
-                                       "and the filter lets them through: the grader's own files, where it is not root")
 @pytest.mark.parametrize("abi_max", ["2", ""], ids=["landlock ABI 2", "landlock as the kernel has it"])
 def test_confined_process_changes_no_file_of_its_user_outside_its_folder(abi_max, tmp_path):
     from grader.runtime import landlock
@@ -310,9 +306,11 @@ import json, os, sys
 sys.path.insert(0, sys.argv[1])
 from grader.runtime import limits
 limits.apply(256 << 20, 60, 64 << 20, gpu=False)  # 64 MiB a file, as the grader's Limits
+if sys.argv[3] == "own folder":
+    assert limits.own_folder(sys.argv[2], 64 << 20, None)  # as the child does under root
 os.chdir(sys.argv[2])
 chunk, written = b"x" * (64 << 20), 0
-for i in range(8):  # 512 MiB, twice the allowance
+for i in range(8):  # 512 MiB, each file within RLIMIT_FSIZE
     try:
         with open(f"hog{i}", "wb") as f:
             f.write(chunk)
@@ -323,15 +321,20 @@ print(json.dumps({"written": written}))
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="open: files in the work folder are memory where the temporary folder is a "
-                                       "tmpfs (Fedora, Arch, Debian 13, containers started with --tmpfs /tmp)")
-def test_files_in_a_tmpfs_work_folder_count_against_the_allowance():
-    if not os.path.isdir("/dev/shm") or os.statvfs("/dev/shm").f_bavail * os.statvfs("/dev/shm").f_frsize < 2 << 30:
-        pytest.skip("needs a tmpfs at /dev/shm with 2 GiB free")
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (a file system of the child's own is mounted under root only)")
+@pytest.mark.parametrize("mode, most", [("per file", 512 << 20), ("own folder", 64 << 20)])
+def test_a_childs_folder_holds_one_files_limit_in_all_even_on_a_tmpfs(mode, most):
+    """Where the temporary folder is a tmpfs (Fedora, Arch, Debian 13, containers started with
+    --tmpfs /tmp), files in the work folder are memory: per file limits (the control) let a child
+    write 512 MiB there; its own file system holds 64 MiB in all."""
+    if not os.path.isdir("/dev/shm") or os.statvfs("/dev/shm").f_bavail * os.statvfs("/dev/shm").f_frsize < 1 << 30:
+        pytest.skip("needs a tmpfs at /dev/shm with 1 GiB free")
     work = tempfile.mkdtemp(prefix="conv-gemm-tmpfs-", dir="/dev/shm")  # a work folder where /tmp is a tmpfs
     try:
-        proc = subprocess.run([sys.executable, "-c", FILES, str(AUTOGRADER), work], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([sys.executable, "-c", FILES, str(AUTOGRADER), work, mode], capture_output=True, text=True,
+                              timeout=120)
         assert proc.returncode == 0, proc.stderr[-2000:]
-        assert json.loads(proc.stdout.strip().splitlines()[-1])["written"] <= 256 << 20
+        written = json.loads(proc.stdout.strip().splitlines()[-1])["written"]
+        assert written == most if mode == "per file" else written <= most
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -38,10 +38,11 @@ class Child:
 
     # -- lifecycle
     def start(self, timeout: float | None = None) -> None:
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        events_r, events_w = os.pipe()
-        self.work = self.scratch.new_work()
+        try:  # the grader's own resources (a full disk, no file descriptors left): never the student's failure
+            self.work = self.scratch.new_work()
+            (to_child_r, to_child_w), (from_child_r, from_child_w), (events_r, events_w) = os.pipe(), os.pipe(), os.pipe()
+        except OSError as exc:
+            raise GraderFailure(f"the grader could not prepare a process for the code being graded ({exc})") from None
         try:
             self.proc = ForkedProcess(self.template, *self.template.fork((to_child_r, from_child_w, events_w), work=str(self.work)))
         except BaseException:

@@ -200,7 +200,7 @@ def environment(landlock: int, seccomp: bool, user, cuda: bool, confinement: dic
     import torch
 
     return {
-        **{k: v for k, v in confinement.items() if k.endswith("_limit")},  # memory limits the probe's child set
+        **{k: v for k, v in confinement.items() if k.endswith("_limit") or k == "own_folder"},  # what the probe's child set
         "python": platform.python_version(),
         "numpy": np.__version__,
         "torch": torch.__version__,

@@ -3,8 +3,8 @@
 # that holds its work folder (the grader's temporary folder): 64 MiB files until there is no
 # space, then empty files until there are no inodes, and keeps them while it is graded. Each file
 # is within the per-file limit (RLIMIT_FSIZE) and inside the one folder it may write. A submission
-# graded beside it at the same time then cannot get a work folder for its next child; that
-# OSError is the grader's, but comes back as the honest student's failure.
+# graded beside it at the same time then could not get a work folder for its next child (each
+# child now writes in a file system of its own, one file's limit in all).
 import os as _os
 
 _chunk = b"\0" * (64 << 20)

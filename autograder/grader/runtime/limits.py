@@ -100,6 +100,33 @@ def apply(allowance: int, cpu_seconds: int, file_bytes: int, *, gpu: bool) -> di
     return applied
 
 
+_CLONE_NEWNS = 0x00020000
+_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+FOLDER_INODES = 4096
+
+
+def own_folder(path: str, size: int, user: tuple[int, int] | None) -> bool:
+    """Under root: ``path`` (the process's work folder) becomes a file system of its own, ``size``
+    bytes and FOLDER_INODES files at most, owned by ``user``, in a mount namespace of its own
+    (gone with the process). Per-file limits (RLIMIT_FSIZE) do not bound how much a process
+    writes in all, so without this one child could fill the grader's temporary folder (and,
+    where that is a tmpfs, its memory) under every other submission. False where it cannot be
+    done (not root, no mount namespaces): the folder is then bounded per file only."""
+    if os.geteuid() != 0:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        return False
+    if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:  # nothing mounted here reaches the machine
+        return False
+    owner = f",uid={user[0]},gid={user[1]}" if user else ""
+    options = f"size={size},nr_inodes={FOLDER_INODES},mode=0700{owner}".encode()
+    if libc.mount(b"tmpfs", path.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, options) != 0:
+        return False
+    os.chdir(path)  # the new file system, not the folder beneath it
+    return True
+
+
 def gpu_present() -> bool:
     """Whether an NVIDIA GPU's device files are here (CUDA would then reserve its address space)."""
     try:

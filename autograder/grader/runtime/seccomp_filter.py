@@ -16,7 +16,12 @@ reach only its own process group (``kill(0, sig)``) and its own threads; no trac
 writing another process's memory, no pidfds, no renicing, re-pinning or re-limiting another
 process; and no shared memory, which no memory limit counts (``memfd_create``, System V
 segments, shared anonymous mappings), nor System V message queues and semaphore sets (kernel
-memory no limit counts either: 32000 semaphore sets of 2 MiB each, and they outlive the process).
+memory no limit counts either: 32000 semaphore sets of 2 MiB each, and they outlive the process),
+nor stack mappings (``MAP_GROWSDOWN``, ``mremap``: memory ``RLIMIT_DATA`` does not count); no
+signal through a file's owner (``fcntl(F_SETOWN)``: SIGIO, or any signal with F_SETSIG, goes to
+the owner with only a same-user check); and no change to the metadata of files (``chmod``,
+``chown``, ``utime``, ``truncate``, extended attributes), which Landlock does not control, so a
+child cannot lock the grader's user out of its own gradebook.
 
 ``GRADER_NO_SECCOMP=1`` in the environment turns the filter off, as on a machine without
 seccomp: the grader's tests use it to exercise that path on any machine.
@@ -37,7 +42,8 @@ SESSION_CALLS = ("setsid", "setpgid")
 LIMIT_CALLS = ("setrlimit",)
 # with isolate=True: calls that reach another process or share memory outside every limit
 OTHER_PROCESS_CALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_open", "pidfd_send_signal",
-                       "tkill", "perf_event_open", "memfd_create", "memfd_secret", "shmget", "msgget", "semget")
+                       "tkill", "perf_event_open", "memfd_create", "memfd_secret", "shmget", "msgget", "semget",
+                       "mremap")  # mremap: moving the stack's lowest page makes memory no limit counts (realloc falls back)
 SELF_ONLY = {"kill": (0,), "setpriority": (0, 1), "ioprio_set": (1,), "sched_setaffinity": (0,), "sched_setscheduler": (0,),
              "sched_setparam": (0,), "sched_setattr": (0,), "prlimit64": (0,), "migrate_pages": (0,), "move_pages": (0,),
              "get_robust_list": (0,)}
@@ -45,6 +51,12 @@ SELF_ONLY = {"kill": (0,), "setpriority": (0, 1), "ioprio_set": (1,), "sched_set
 setpriority also PRIO_PROCESS, so not every process of the user)."""
 OWN_THREAD_GROUP = ("tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 """Calls whose first argument, a thread-group id, must be this process's own."""
+FILE_METADATA_CALLS = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "utime", "utimes",
+                       "utimensat", "futimesat", "truncate", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+                       "lremovexattr", "fremovexattr")
+"""What Landlock never controls (truncate: before ABI 3), on files of the grader's user outside the work folder."""
+F_SETOWN, F_SETOWN_EX = 8, 15  # fcntl: make another process a file's owner, the target of its SIGIO (F_SETSIG: any signal)
+MAP_GROWSDOWN = 0x0100  # a stack mapping: not data, so RLIMIT_DATA does not count it
 IOPRIO_WHO_PROCESS = 1
 MAP_SHARED_ANONYMOUS = 0x01 | 0x20  # MAP_SHARED (and MAP_SHARED_VALIDATE) with MAP_ANONYMOUS
 
@@ -122,6 +134,11 @@ def add_isolation(f, deny, pyseccomp) -> None:
     for name in OWN_THREAD_GROUP:
         _add(f, deny, name, pyseccomp.Arg(0, pyseccomp.NE, own))
     f.add_rule(deny, "mmap", pyseccomp.Arg(3, pyseccomp.MASKED_EQ, MAP_SHARED_ANONYMOUS, MAP_SHARED_ANONYMOUS))
+    f.add_rule(deny, "mmap", pyseccomp.Arg(3, pyseccomp.MASKED_EQ, MAP_GROWSDOWN, MAP_GROWSDOWN))
+    for cmd in (F_SETOWN, F_SETOWN_EX):
+        f.add_rule(deny, "fcntl", pyseccomp.Arg(1, pyseccomp.EQ, cmd))
+    for name in FILE_METADATA_CALLS:
+        _add(f, deny, name)
 
 
 ESSENTIAL = ("kill", "tgkill", "ptrace", "process_vm_readv", "process_vm_writev", "memfd_create", "shmget")
