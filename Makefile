@@ -8,10 +8,17 @@ GRADER := PYTHONPATH=autograder $(PY) -m grader
 
 SUBMISSIONS ?= autograder/samples
 OUT ?= grades
+# optional for `make grade`: WORKERS=n, LAYOUT=canvas|moodle|blackboard|gradescope|classroom|plain,
+# SHARD=K/N, COMPARE=PREVIOUS_OUT (docs/lms.md)
+WORKERS ?=
+LAYOUT ?=
+SHARD ?=
+COMPARE ?=
 
 .PHONY: help venv sandbox-access test grade check autograder release assignments samples bench bench-ref gpu-check
 help:
 	@echo "make grade [SUBMISSIONS=DIR OUT=DIR2]  grade a folder of submissions (default: the samples) into grades/"
+	@echo "           [WORKERS=n LAYOUT=name SHARD=K/N COMPARE=PREVIOUS_OUT]  (docs/lms.md)"
 	@echo "make test                              run the repository's own test suite"
 	@echo "make check                             what a student runs: public checks on assignments/"
 	@echo "make autograder                        build dist/autograder.zip for Gradescope"
@@ -42,7 +49,8 @@ samples: $(STAMP)
 
 # the bundled samples are rebuilt only when they are what is graded
 grade: $(STAMP) sandbox-access $(if $(filter autograder/samples,$(SUBMISSIONS)),samples)
-	$(GRADER) grade $(SUBMISSIONS) --out $(OUT)
+	$(GRADER) grade "$(SUBMISSIONS)" --out "$(OUT)" $(if $(WORKERS),--workers "$(WORKERS)") $(if $(LAYOUT),--layout "$(LAYOUT)") \
+		$(if $(SHARD),--shard "$(SHARD)") $(if $(COMPARE),--compare "$(COMPARE)")
 
 check: $(STAMP)
 	$(GRADER) check assignments

@@ -29,7 +29,7 @@ def safe_cell(value) -> str:
 def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
     """``rows`` under ``header``, every cell through safe_cell; written atomically."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer)  # RFC 4180: CRLF ends a row; a CR or LF inside a cell is quoted
     writer.writerow([safe_cell(h) for h in header])
     writer.writerows([[safe_cell(v) for v in row] for row in rows])
     write_text_atomic(Path(path), buffer.getvalue())

@@ -48,6 +48,6 @@ def read(folder: Path) -> list[Entry]:
         name = files[0][1].group("name")
         entries.append(Entry(key=f"{name}_{uid}", name=name, lms_id=uid, layout=NAME,
                              sources=tuple((str(p), target) for target, (_, p) in sorted(chosen.items())),
-                             submission=", ".join(sorted(p.name for p, _ in files))[:300],
+                             submission=f"{name}_{uid} ({len(files)} file(s))",
                              late=any(m.group("late") for _, m in files)))
     return entries

@@ -38,6 +38,6 @@ def read(folder: Path) -> list[Entry]:
     for pid, items in sorted(by_id.items(), key=lambda kv: int(kv[0])):
         name = items[0][1].group("name")
         sources = tuple((str(p), "" if p.is_dir() else m.group("file")) for p, m in items)
-        entries.append(Entry(key=f"{name}_{pid}", name=name, lms_id=pid, layout=NAME, sources=sources,
-                             submission=", ".join(p.name for p, _ in items)[:300]))
+        submission = items[0][0].name if len(items) == 1 and items[0][0].is_dir() else f"{name}_{pid} ({len(items)} file(s))"
+        entries.append(Entry(key=f"{name}_{pid}", name=name, lms_id=pid, layout=NAME, sources=sources, submission=submission))
     return entries
