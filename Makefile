@@ -14,6 +14,8 @@ WORKERS ?=
 LAYOUT ?=
 SHARD ?=
 COMPARE ?=
+GRADE_OPTS = $(if $(WORKERS),--workers "$(WORKERS)") $(if $(LAYOUT),--layout "$(LAYOUT)") $(if $(SHARD),--shard "$(SHARD)") \
+	$(if $(COMPARE),--compare "$(COMPARE)")
 
 .PHONY: help venv sandbox-access test grade check autograder release assignments samples bench bench-ref gpu-check
 help:
@@ -49,8 +51,7 @@ samples: $(STAMP)
 
 # the bundled samples are rebuilt only when they are what is graded
 grade: $(STAMP) sandbox-access $(if $(filter autograder/samples,$(SUBMISSIONS)),samples)
-	$(GRADER) grade "$(SUBMISSIONS)" --out "$(OUT)" $(if $(WORKERS),--workers "$(WORKERS)") $(if $(LAYOUT),--layout "$(LAYOUT)") \
-		$(if $(SHARD),--shard "$(SHARD)") $(if $(COMPARE),--compare "$(COMPARE)")
+	$(GRADER) grade "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_OPTS)
 
 check: $(STAMP)
 	$(GRADER) check assignments

@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from corpus import SOLUTIONS, build
+from hostile_archives import build as hostile_archives
 from lms_exports import BUILDERS, MUTANT, STUDENTS
 from grader.instructor import records
 from grader.instructor.compare import compare
@@ -46,6 +47,7 @@ def classes(tmp_path_factory):
             for name in HOSTILE_NAMES:  # folder names a spreadsheet would run, or that name the gradebook's own files
                 (work / layout / name).mkdir()
                 (work / layout / name / "notes.txt").write_text("nothing here\n")
+            hostile_archives.zip_of_zips(work / layout / "zip_bomber")  # 256 MB unpacked, from a few KB
         grade(work / layout, work / f"{layout}-out")
         graded[layout] = (work / f"{layout}-out", ids)
     # the bug, graded alone as a plain folder: what the mutant's row must get, whatever the layout
@@ -116,7 +118,7 @@ def test_no_cell_of_any_csv_starts_a_formula_and_no_name_takes_a_gradebook_file(
     out, _ = classes["graded"]["plain"]
     assert (out / "grades.csv").is_file() and (out / "histogram.png").is_file()
     meta, recs = records.load(out)
-    assert len(recs) == len(STUDENTS) + len(HOSTILE_NAMES)
+    assert len(recs) == len(STUDENTS) + len(HOSTILE_NAMES) + 1
     assert {"grades.csv-2", "histogram.png-2"} <= {r.student for r in recs}
     submissions = {r.submission for r in recs}
     assert set(HOSTILE_NAMES) <= submissions  # the raw names are kept, as text
@@ -127,6 +129,17 @@ def test_no_cell_of_any_csv_starts_a_formula_and_no_name_takes_a_gradebook_file(
                     assert not cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")), (path.name, cell)
     cells = {cell for row in rows(out / "grades.csv") for cell in row}
     assert "'" + HOSTILE_NAMES[0] in cells
+
+
+def test_a_zip_bomb_is_stopped_and_its_student_still_has_a_row_with_the_reason(classes):
+    out, _ = classes["graded"]["plain"]
+    _, recs = records.load(out)
+    bomber = next(r for r in recs if r.student == "zip_bomber")
+    assert bomber.status == "nothing gradable" and bomber.total == 0
+    assert "more than 50 MB" in bomber.notes, bomber.notes
+    look = {row[0]: row[-1] for row in rows(out / "needs_look.csv")[1:]}
+    assert "more than 50 MB" in look["zip_bomber"]
+    assert "more than 50 MB" in (out / "zip_bomber" / "feedback.md").read_text()
 
 
 def test_three_shards_merged_are_the_single_run(classes, tmp_path):

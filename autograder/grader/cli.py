@@ -84,10 +84,10 @@ def cmd_grade(args) -> int:
         changes = compare.compare(previous, rows)
         compare.write_changes(args.out / "changes.csv", changes)
         print("\n" + compare.changes_table(changes) + f"\n(wrote {args.out / 'changes.csv'})")
-    return _verdict(rows)
+    return _verdict(rows, whole_class=shard is None)
 
 
-def _verdict(rows) -> int:
+def _verdict(rows, whole_class: bool = True) -> int:
     from grader.instructor.records import GRADER_ERROR, NOTHING
 
     failed = [r.student for r in rows if r.status == GRADER_ERROR]
@@ -95,7 +95,7 @@ def _verdict(rows) -> int:
         print(f"\nerror: the grader failed on {len(failed)} submission(s): {', '.join(failed[:10])}. Their rows say "
               "'grader error' (not the students' fault); fix the cause shown in needs_look.csv and grade again.", file=sys.stderr)
         return 1
-    if rows and all(r.status == NOTHING for r in rows):
+    if whole_class and rows and all(r.status == NOTHING for r in rows):  # a shard's share may be only such students
         print("\nerror: nothing gradable was found in any submission (no assignment files, no notebook). "
               "Is this the right folder, or does it need --layout?", file=sys.stderr)
         return 1

@@ -81,6 +81,7 @@ def write_histogram(records: list[Record], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     totals = [r.total for r in records]
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -88,6 +89,7 @@ def write_histogram(records: list[Record], path: Path) -> None:
     ax.axvline(MAX_TOTAL, color="grey", linestyle="--", label=f"max {MAX_TOTAL:g} (+{POINTS['winograd']:g} extra credit)")
     ax.set_xlabel("total score")
     ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"Convolution as GEMM: {len(totals)} submission(s)")
     ax.legend()
     fig.tight_layout()
