@@ -88,3 +88,14 @@ def test_an_empty_class_folder_is_an_error(tmp_path, capsys):
     assert "K must be between 1 and N" in capsys.readouterr().err
     assert main(["grade", str(tmp_path), "--compare", str(tmp_path)]) == 2
     assert "not a gradebook" in capsys.readouterr().err
+
+
+def test_exit_status_says_when_the_grader_failed_or_nothing_was_gradable(capsys):
+    from grader.cli import _verdict
+
+    nothing = [record("a", 0, {}, status="nothing gradable"), record("b", 0, {}, status="nothing gradable")]
+    assert _verdict(nothing) == 1 and "nothing gradable was found" in capsys.readouterr().err
+    assert _verdict(nothing, whole_class=False) == 0  # a shard: the merge judges the whole class
+    assert _verdict([*nothing, record("c", 3, {})]) == 0
+    assert _verdict([record("c", 3, {}), record("d", 0, {}, status="grader error")]) == 1
+    assert "grader failed on 1 submission(s): d" in capsys.readouterr().err

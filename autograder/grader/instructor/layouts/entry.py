@@ -20,10 +20,6 @@ class Entry:
     submission: str
     late: bool = False
 
-    @property
-    def paths(self) -> list[Path]:
-        return [Path(p) for p, _ in self.sources]
-
 
 def visible(folder: Path) -> list[Path]:
     """The class folder's entries, sorted, without hidden ones (``.x``, ``_x``, ``__MACOSX``)."""
