@@ -2,7 +2,9 @@
 
 A snippet file (tests/mutants, tests/alternatives, tests/hostile) starts with header lines:
 ``# module: NAME`` (the file it is appended to), then for mutants ``# question: ID`` (the one
-question that must lose points), for hostile cases ``# loses: ID, ID`` (questions allowed to
+question that must lose points) and optionally ``# also: ID, ID`` (questions that may lose points
+too, because they call the broken function directly: see a question's ``DIRECT_CALLS``; every
+other question must keep its score), for hostile cases ``# loses: ID, ID`` (questions allowed to
 lose points; empty: none), ``# flagged: yes`` (tampering the gradebook must flag; every other
 case must not be flagged), ``# feedback: TEXT`` (a phrase the feedback must contain) and
 ``# needs: landlock`` (a case only Landlock can stop: skipped, saying so, where there is none).

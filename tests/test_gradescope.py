@@ -175,11 +175,11 @@ def test_top_level_output_shows_the_visible_score_only():
     assert "| public b | **failed** | 0 / 2 |" in summary["output"] and "| 2 hidden check(s) | published with the grades | ? / 5 |" in summary["output"]
     assert "hidden a" not in summary["output"]
     by_name = {t["name"]: t for t in data["tests"]}
-    assert by_name["conv2d: hidden a"]["visibility"] == "after_published"
+    assert by_name["conv2d: hidden a (hidden)"]["visibility"] == "after_published"
     assert by_name["conv2d: public a"]["visibility"] == "visible" and by_name["conv2d: public a"]["output"] == "**Passed.**"
     # after publication (feedback.md): the total and the hidden checks, still property-only text
     published = render_markdown(result, published=True)
-    assert "**Score: 7 / 10**" in published and "hidden a *(hidden)*" in published
+    assert "**Score: 7 / 10**" in published and "| hidden a (hidden) |" in published and "(hidden) (hidden)" not in published
 
 
 def test_skipped_check_is_zero_of_zero_and_not_a_failure():
@@ -430,7 +430,7 @@ def test_make_grade_writes_feedback_md_with_per_student_seeds(tmp_path):
         assert report.startswith(f"# Feedback for {student}") and "**Score:" in report
     assert results["alice"].seed != results["bob"].seed
     bob = (tmp_path / "out" / "bob" / "feedback.md").read_text()
-    assert "flipped kernel" in bob and "| largest absolute error |" in bob and "*(hidden)*" in bob
+    assert "flipped kernel" in bob and "| largest absolute error |" in bob and " (hidden) |" in bob
 
 
 def test_budgets_nest_below_gradescopes_limit():

@@ -27,7 +27,8 @@ from conftest import ROOT
 
 from grader import access
 from grader.instructor.notebook import grade_notebook
-from grader.sandbox import Limits, Scratch, Template
+from grader.sandbox import Limits, Scratch
+from grader.template_process import Template
 from grader.runtime import landlock
 from hostile_notebooks import build as hostile
 

@@ -11,29 +11,93 @@ import pytest
 from conftest import ROOT, SOLUTIONS
 from corpus import corpus, header, questions
 from grader import checks
-from grader.interface import MODULE_FUNCTIONS, module_of
-from grader.questions import MODULES, PREREQUISITES, QUESTION_FUNCTIONS, QUESTION_IDS, load_hidden_checks
+from grader.interface import module_of
+from grader.questions import CODE_QUESTIONS, MODULES, POINTS, PREREQUISITES, QUESTION_FUNCTIONS, QUESTION_IDS, load_hidden_checks
 
 GRADER = ROOT / "autograder" / "grader"
-CODE_QUESTIONS = [q for q in QUESTION_IDS if q != "notebook"]
+SCAFFOLD_TODO = "TODO(make question)"
+"""What tools/new_question.py writes where the maintainer has work to do."""
 
 
-def test_every_question_is_one_module_named_by_its_id():
-    assert sorted(p.stem for p in (GRADER / "questions").glob("*.py") if p.stem != "__init__") == sorted(QUESTION_IDS)
-    for q, module in MODULES.items():
-        assert module.__name__ == f"grader.questions.{q}"
-        assert module.POINTS > 0 and set(module.PREREQUISITES) == set(module.FUNCTIONS), q
+def question_file(q: str) -> str:
+    return f"autograder/grader/questions/{q}.py"
+
+
+def twin_file(q: str) -> str:
+    return f"autograder/grader/instructor/hidden/{q}.py"
+
+
+def solution_blocks() -> dict[tuple[str, str], set[str]]:
+    """``{(module, function): question ids of the # BEGIN SOLUTION blocks inside it}`` of the reference."""
+    blocks: dict[tuple[str, str], set[str]] = {}
+    for path in sorted(SOLUTIONS.glob("*.py")):
+        text = path.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                ids = {m[1] for line in lines[node.lineno - 1:node.end_lineno] if (m := re.match(r"\s*# BEGIN SOLUTION (\w+)", line))}
+                if ids:
+                    blocks[(path.stem, node.name)] = ids
+    return blocks
+
+
+@pytest.mark.parametrize("question", QUESTION_IDS)
+def test_every_question_is_one_module_named_by_its_id_whose_docstring_gives_its_points(question):
+    module = MODULES[question]
+    assert module.__name__ == f"grader.questions.{question}"
+    assert module.POINTS > 0, f"{question_file(question)}: POINTS must be positive"
+    assert module.BUDGET_WEIGHT > 0, f"{question_file(question)}: BUDGET_WEIGHT must be positive (most questions: 1)"
+    first = (module.__doc__ or "").splitlines()[0] if module.__doc__ else ""
+    extra = ", extra credit" if getattr(module, "EXTRA_CREDIT", False) else ""
+    stated = f"Question ``{question}`` ({POINTS[question]:g} points{extra})"
+    assert first.startswith(stated), f"{question_file(question)}: the docstring must start with {stated!r} (POINTS says so), not {first!r}"
 
 
 @pytest.mark.parametrize("question", CODE_QUESTIONS)
 def test_from_a_question_id_its_twin_reference_and_mutants_are_found_by_name(question):
-    twin = GRADER / "instructor" / "hidden" / f"{question}.py"
-    assert twin.is_file()
+    twin = ROOT / twin_file(question)
+    assert twin.is_file(), f"{twin_file(question)} is missing: the hidden checks of question {question}"
+    blocks = solution_blocks()
     for function in QUESTION_FUNCTIONS[question]:
-        reference = SOLUTIONS / f"{module_of(function)}.py"
-        assert re.search(rf"^def {function}\(", reference.read_text(), re.M), f"{function} not in {reference.name}"
+        reference = f"solutions/conv_gemm/{module_of(function)}.py"
+        assert re.search(rf"^def {function}\(", (ROOT / reference).read_text() if (ROOT / reference).is_file() else "", re.M), (
+            f"{function} (graded by {question_file(question)}) is not defined in {reference}")
+        assert question in blocks.get((module_of(function), function), set()), (
+            f"{function} in {reference} holds no '# BEGIN SOLUTION {question}' block: the starter would ship its body")
     mutants = [p for p in corpus("mutants") if question in questions(header(p), "question")]
-    assert mutants, f"no mutant in tests/mutants declares '# question: {question}'"
+    assert mutants, f"no mutant of question {question}: write tests/mutants/mNN_<what_it_breaks>.py starting '# module: ...' and '# question: {question}'"
+
+
+def test_every_solution_block_belongs_to_a_question_that_grades_its_function():
+    for (module, function), ids in solution_blocks().items():
+        for q in ids:
+            assert q in MODULES, (f"solutions/conv_gemm/{module}.py: {function} has a solution block of question {q!r}, "
+                                  f"which has no module: write {question_file(q)} (`make question ID={q} MODULE={module}`)")
+            assert function in QUESTION_FUNCTIONS[q], (
+                f"solutions/conv_gemm/{module}.py: {function} has a solution block of question {q}, "
+                f"but {question_file(q)} does not list it in FUNCTIONS")
+        assert module_of(function) == module, (
+            f"{question_file(module_question(function))}: FUNCTIONS says {function} is in {module_of(function)}.py, but the reference defines it in {module}.py")
+
+
+@pytest.mark.parametrize("question", CODE_QUESTIONS)
+def test_every_question_has_an_example_call_and_public_and_hidden_checks(question):
+    examples = getattr(MODULES[question], "EXAMPLE_CALLS", {})
+    assert set(examples) == set(QUESTION_FUNCTIONS[question]), (
+        f"{question_file(question)}: EXAMPLE_CALLS must give one call per function of FUNCTIONS "
+        f"(differ: {sorted(set(examples) ^ set(QUESTION_FUNCTIONS[question]))})")
+    load_hidden_checks()
+    mine = [c for c in checks.REGISTRY if c.question == question]
+    assert any(c.public for c in mine), f"question {question} has no public check: write one in {question_file(question)}"
+    assert any(not c.public for c in mine), f"question {question} has no hidden check: write one in {twin_file(question)}"
+
+
+def test_no_scaffold_todo_is_left():
+    """tools/new_question.py marks what the maintainer must write; none of it may ship."""
+    files = [*(GRADER / "questions").glob("*.py"), *(GRADER / "instructor" / "hidden").glob("*.py"),
+             *SOLUTIONS.glob("*.py"), *corpus("mutants"), ROOT / "README.md"]
+    left = [str(p.relative_to(ROOT)) for p in files if SCAFFOLD_TODO in p.read_text()]
+    assert not left, f"{SCAFFOLD_TODO} left in {', '.join(left)}: write what it asks for"
 
 
 def test_checks_live_in_their_questions_module():
@@ -45,11 +109,15 @@ def test_checks_live_in_their_questions_module():
         assert where == expected, (c.id, where)
 
 
-def test_every_student_function_belongs_to_exactly_one_question():
-    graded = [f for fns in QUESTION_FUNCTIONS.values() for f in fns]
-    assert sorted(graded) == sorted(f for fns in MODULE_FUNCTIONS.values() for f in fns)
-    assert set(PREREQUISITES) == set(graded)
-    assert all(set(p) <= set(graded) for p in PREREQUISITES.values())
+def test_every_prerequisite_is_a_graded_function():
+    graded = {f for fns in QUESTION_FUNCTIONS.values() for f in fns}
+    for function, names in PREREQUISITES.items():
+        unknown = set(names) - graded
+        assert not unknown, f"{question_file(module_question(function))}: prerequisites of {function} that no question grades: {sorted(unknown)}"
+
+
+def module_question(function: str) -> str:
+    return next(q for q, fns in QUESTION_FUNCTIONS.items() if function in fns)
 
 
 def _imports(path):
@@ -100,6 +168,12 @@ def test_public_checks_import_without_the_instructor_folder(tmp_path):
 def test_tools_take_the_question_ids_from_the_modules():
     make_assignments = importlib.import_module("make_assignments")
     assert make_assignments.QUESTION_IDS == set(QUESTION_IDS)
+
+
+def test_the_time_budget_weights_are_the_question_modules():
+    from grader import engine
+
+    assert engine.QUESTION_COST == {q: float(m.BUDGET_WEIGHT) for q, m in MODULES.items()}
 
 
 def test_the_guard_watches_every_runtime_module_under_its_package_name():

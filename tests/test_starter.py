@@ -5,7 +5,6 @@ import inspect
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from conftest import ROOT, SOLUTIONS, STARTER, submodule
@@ -17,7 +16,7 @@ MODULES = sorted(p.stem for p in SOLUTIONS.glob("*.py") if p.stem != "__init__")
 
 def test_starter_is_up_to_date():
     result = subprocess.run([sys.executable, "tools/make_assignments.py", "--check"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, f"starter out of date, run `make assignments`:\n{result.stdout}"
+    assert result.returncode == 0, f"starter out of date, run `make assignments`:\n{result.stdout}{result.stderr}"
 
 
 @pytest.mark.parametrize("root", ["solutions", "assignments"])
@@ -42,54 +41,35 @@ def public_functions(package, module_name):
 @pytest.mark.parametrize("module_name", MODULES)
 def test_same_names_signatures_and_docstrings(ref, starter, module_name):
     mine, theirs = public_functions(ref, module_name), public_functions(starter, module_name)
-    assert mine.keys() == theirs.keys()
-    assert mine == theirs
+    stale = f"assignments/conv_gemm/{module_name}.py differs from solutions/conv_gemm/{module_name}.py: run `make assignments`"
+    assert mine.keys() == theirs.keys(), f"{stale} (functions {sorted(set(mine) ^ set(theirs))})"
+    assert mine == theirs, stale
     for name in mine:
         assert getattr(submodule(ref, module_name), name).__doc__ == getattr(submodule(starter, module_name), name).__doc__
     assert sorted(ref.__all__) == sorted(starter.__all__)
 
 
-def stub_calls(K):
-    """One valid call per graded function (valid arguments, so only the hole can raise)."""
-    import torch
-
-    x, w = K.as_nchw(K.X), K.as_nchw(K.W_SOBEL_X)
-    return {
-        "conv_output_size": (5, 3),
-        "conv2d_macs": ((1, 1, 5, 5), (1, 1, 3, 3)),
-        "conv2d_naive": (x, w),
-        "im2col_loop": (K.X, 3),
-        "sliding_windows": (x, 3),
-        "im2col_strided": (x, 3),
-        "col2im": (np.ones((9, 9)), (5, 5), 3),
-        "conv2d": (x, w),
-        "conv2d_gemm": (x, w),
-        "conv2d_unfold": (torch.from_numpy(x), torch.from_numpy(w)),
-        "conv2d_backward": (np.ones((1, 1, 3, 3)), x, w),
-        "conv1x1": (x, np.ones((2, 1, 1, 1))),
-        "depthwise_conv2d": (x, w),
-        "separable_conv2d": (x, w, np.ones((2, 1, 1, 1))),
-        "conv2d_params": (3, 4, 3),
-        "separable_params": (256, 256, 3),
-        "strides_nchw": ((1, 2, 3, 4),),
-        "strides_nhwc": ((1, 2, 3, 4),),
-        "to_channels_last": (x,),
-        "time_callable": (lambda: None,),
-        "benchmark_table": ((1, 1, 5, 5), (1, 1, 3, 3)),
-        "winograd_f23_matrices": (),
-        "winograd_tile": (np.ones((4, 4)), np.ones((3, 3))),
-        "winograd_conv2d": (x, w),
-    }
-
-
 def test_every_stub_raises_not_implemented_naming_its_question(ref, starter):
-    calls = stub_calls(starter.canonical)
-    graded = {n for n in ref.__all__ if n != "canonical" and n != "benchmark_channels_last"}
-    assert graded == calls.keys()
-    for name, args in calls.items():
-        getattr(ref, name)(*args)  # the same call succeeds on the reference
-        with pytest.raises(NotImplementedError, match=rf"{name}: not implemented yet \(question '\w+'\)"):
-            getattr(starter, name)(*args)
+    """Each function's example call (EXAMPLE_CALLS of its question module): the reference accepts it
+    (or, for want of CUDA, says so), the starter's hole raises naming the question."""
+    from grader.questions import MODULES, QUESTION_FUNCTIONS
+
+    graded = {n for n in ref.__all__ if n != "canonical"}
+    declared = {f for fns in QUESTION_FUNCTIONS.values() for f in fns}
+    assert graded == declared, (f"solutions/conv_gemm exports {sorted(graded - declared)} that no question grades and lacks "
+                                f"{sorted(declared - graded)}: run `make assignments`, and list each function in FUNCTIONS of its question")
+    for q, module in MODULES.items():
+        for name, example in getattr(module, "EXAMPLE_CALLS", {}).items():
+            args = example()
+            try:
+                getattr(ref, name)(*args)  # the same call succeeds on the reference
+            except RuntimeError as exc:
+                import torch
+
+                if "CUDA" not in str(exc) or torch.cuda.is_available():
+                    raise AssertionError(f"the example call of {name} in autograder/grader/questions/{q}.py fails on the reference: {exc}")
+            with pytest.raises(NotImplementedError, match=rf"{name}: not implemented yet \(question '{q}'\)"):
+                getattr(starter, name)(*args)
 
 
 def test_no_solution_marker_or_body_survives_in_the_starter():
@@ -125,14 +105,18 @@ def test_generator_keeps_hints_and_rejects_bad_markers():
 
 
 def test_readme_points_table_is_the_graders():
-    """The README's points table says what interface.POINTS says (one source of truth)."""
+    """The instructor's guide's points table says what the question modules say (one source of truth)."""
     import re
 
     from conftest import ROOT
     from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS
 
-    text = (ROOT / "README.md").read_text()
-    table = dict(re.findall(r"^\| `(\w+)` \| \+?(\d+) \|", text.split("### Points", 1)[1].split("###", 1)[0], re.M))
-    assert {q: float(p) for q, p in table.items()} == {q: float(p) for q, p in POINTS.items()}
-    assert set(re.findall(r"^\| `(\w+)` \| \+\d+ \|", text, re.M)) == set(EXTRA_CREDIT)
-    assert f"`max_total` is {MAX_TOTAL:g}" in text
+    text = (ROOT / "docs" / "instructor.md").read_text()
+    section = text.split("## Points", 1)[1].split("\n## ", 1)[0]
+    table = dict(re.findall(r"^\| `(\w+)` \| (\+?\d+) \|", section, re.M))
+    for q, points in POINTS.items():
+        row = f"| `{q}` | {'+' if q in EXTRA_CREDIT else ''}{points:g} | what it grades |"
+        assert q in table, f"docs/instructor.md's points table (## Points) has no row for question {q}: add {row!r}"
+        assert table[q] == row.split(" | ")[1], f"docs/instructor.md's points table says {table[q]} for {q}; its module says {row.split(' | ')[1]}"
+    assert set(table) <= set(POINTS), f"docs/instructor.md's points table has rows for {sorted(set(table) - set(POINTS))}, which are no question"
+    assert f"`max_total` is {MAX_TOTAL:g}" in text, f"docs/instructor.md must say `max_total` is {MAX_TOTAL:g} (below its points table)"

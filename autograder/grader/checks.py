@@ -213,7 +213,7 @@ class Context:
     def expect_raises(self, reply: Reply, error_type: str, what: str):
         if reply.error is None:
             self.fail(f"{what} returned {type_text(reply.value)}; expected it to raise {error_type}")
-        if reply.error.get("type") == "NotImplementedError":
+        if reply.error.get("type") in ("NotImplementedError", "MemoryError") + GRADER_ERRORS:  # said in the student's words
             self.fail(f"{what}: {describe_error(reply.error, self.public)}")
         if reply.error.get("type") != error_type:
             self.fail(f"{what} raised {reply.error.get('type')}; expected {error_type} with a message that says what is wrong")
@@ -300,14 +300,20 @@ def type_text(value) -> str:
     return f"{type(value).__name__} {value!r}"[:120]
 
 
+GRADER_ERRORS = ("ChildFailure", "GraderLimit")
+"""Error types the grader itself reports for a call (the process died, timed out, hit a limit)."""
+
+
 def describe_error(error: dict, public: bool) -> str:
+    """What went wrong in a call, in the student's words: the exception (public: its message and
+    line), or the grader's own account of a call that did not finish."""
     kind = error.get("type", "an exception")
     if kind == "NotImplementedError":
         return "not implemented yet (raises NotImplementedError)"
     if kind == "MemoryError":
         return "ran out of memory (MemoryError: the limit is 2 GiB)"
-    if kind in ("ChildFailure", "GraderLimit"):
-        return error.get("message", kind)
+    if kind in GRADER_ERRORS:  # the grader's own account (a timeout, a crash, a limit): never its class name
+        return str(error.get("message") or "the call did not finish")
     if not public:
         return f"raised {kind}"
     where = f" at {error['frames'][-1]}" if error.get("frames") else ""

@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 from grader.engine import DEFAULT_SEED
+from grader.questions import QUESTION_IDS
 
 
 def main(argv=None) -> int:
@@ -34,11 +35,23 @@ def main(argv=None) -> int:
     m = sub.add_parser("merge", help="join the gradebooks of shards (grade --shard) into one")
     m.add_argument("shards", type=Path, nargs="+")
     m.add_argument("--out", type=Path, required=True)
-    c = sub.add_parser("check", help="public checks on one package folder, as a student runs them")
-    c.add_argument("package", type=Path)
-    c.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    g.add_argument("--allow-unconfined", action="store_true",
+                   help="grade even where student code cannot be confined (no Landlock, or neither seccomp nor Landlock 6 "
+                        "to keep submissions apart); every row of the gradebook then says so")
+    c = sub.add_parser("check", help="public checks on one package folder, as a student runs them (`make check`)",
+                       description="Run the public checks on one package and print a table of scores and each failure's "
+                                   "feedback. Hidden checks and the notebook are graded by the autograder only.")
+    c.add_argument("package", type=Path,
+                   help="the conv_gemm package folder, or a folder that holds it as conv_gemm/ (the student release's root)")
+    c.add_argument("--question", "-q", action="append", choices=[q for q in QUESTION_IDS if q != "notebook"], metavar="ID",
+                   help="check only this question (repeat for more; default: every question). IDs: "
+                        + ", ".join(q for q in QUESTION_IDS if q != "notebook"))
+    c.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"seed of the public checks' random inputs (default {DEFAULT_SEED}, the same for every student)")
     gs = sub.add_parser("gradescope", help="grade $AUTOGRADER_ROOT/submission into $AUTOGRADER_ROOT/results/results.json")
-    gs.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    gs.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")),
+                    help="Gradescope's autograder folder: reads submission/ and submission_metadata.json, writes "
+                         "results/results.json (default: $AUTOGRADER_ROOT, else /autograder)")
     gs.add_argument("--seed", type=int, default=None,
                     help="override the per-student seed (default: derived from submission_metadata.json's user ids)")
     args = parser.parse_args(argv)
@@ -52,9 +65,10 @@ def main(argv=None) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Exit 0 when every submission was graded; 1 when the grader failed on one (grader error) or
-    nothing gradable was found in the whole class (the gradebook is still written); 2 when the
-    class folder or an option is wrong, before grading anything."""
+    """Exit 0 when every submission was graded; 1 when nothing gradable was found in the whole class
+    (the gradebook is still written); 2 when the class folder, an option or the machine's
+    confinement is wrong, before grading anything; 3 when the grader failed: it cannot run here
+    (the preflight), or it failed on a submission (that row says 'grader error')."""
     from grader.access import SandboxUnavailable, sandbox_user
     from grader.instructor import compare, records
     from grader.instructor.gradebook import grade_folder, summary_table
@@ -68,6 +82,19 @@ def cmd_grade(args) -> int:
     except (ValueError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    facts = environment_or_none()
+    if facts is None:
+        return 3
+    missing = missing_confinement(facts)
+    if missing and not args.allow_unconfined:
+        print(f"error: student code cannot be confined on this machine: {'; '.join(missing)}. One student's code could read "
+              "the reference solution, the hidden checks or another student's files, or disturb another submission. Grade on "
+              "Linux 5.13 or later with libseccomp (README: what a machine needs), or pass --allow-unconfined to grade "
+              "anyway (every row of the gradebook then says so).", file=sys.stderr)
+        return 2
+    if missing:
+        os.environ["GRADER_ALLOWED_UNCONFINED"] = "; ".join(missing)  # recorded in every submission's environment
+        print(f"warning: grading without confinement ({'; '.join(missing)}), as --allow-unconfined asks", file=sys.stderr)
     start = time.monotonic()
     try:
         grade_folder(args.submissions, args.out, seed=args.seed, workers=args.workers, progress=sys.stderr.isatty(),
@@ -90,11 +117,11 @@ def cmd_grade(args) -> int:
 def _verdict(rows, whole_class: bool = True) -> int:
     from grader.instructor.records import GRADER_ERROR, NOTHING
 
-    failed = [r.student for r in rows if r.status == GRADER_ERROR]
+    failed = [r for r in rows if r.status == GRADER_ERROR]
     if failed:
-        print(f"\nerror: the grader failed on {len(failed)} submission(s): {', '.join(failed[:10])}. Their rows say "
-              "'grader error' (not the students' fault); fix the cause shown in needs_look.csv and grade again.", file=sys.stderr)
-        return 1
+        print(f"\nerror: the grader failed on {len(failed)} submission(s), which are NOT graded (grades.csv says 'grader "
+              "error'; not the students' fault): " + "; ".join(f"{r.student}: {r.error}" for r in failed[:5]), file=sys.stderr)
+        return 3
     if whole_class and rows and all(r.status == NOTHING for r in rows):  # a shard's share may be only such students
         print("\nerror: nothing gradable was found in any submission (no assignment files, no notebook). "
               "Is this the right folder, or does it need --layout?", file=sys.stderr)
@@ -118,6 +145,28 @@ def cmd_merge(args) -> int:
     return _verdict(rows)
 
 
+def environment_or_none() -> dict | None:
+    """The preflight's facts (grader.preflight), or None after printing why the grader cannot run here."""
+    from grader.preflight import FIX, check_environment
+    from grader.sandbox import GraderFailure
+
+    try:
+        return check_environment()
+    except GraderFailure as failure:
+        print(f"error: the grader cannot run student code on this machine: {failure.message}. {FIX}", file=sys.stderr)
+        return None
+
+
+def missing_confinement(facts: dict) -> list[str]:
+    """What a class's grading would lack here, from the preflight's facts."""
+    missing = []
+    if not facts.get("landlock_abi"):
+        missing.append("no file confinement (Landlock)")
+    if not facts.get("seccomp") and facts.get("landlock_abi", 0) < 6:
+        missing.append("no process isolation (seccomp, or Landlock ABI 6)")
+    return missing
+
+
 def cmd_check(args) -> int:
     """The public checks on the student's package, printed as the same Markdown report Gradescope shows.
 
@@ -129,7 +178,7 @@ def cmd_check(args) -> int:
 
     from grader.runtime import landlock
     from grader.engine import grade_submission
-    from grader.questions import QUESTION_IDS
+    from grader.outcome import GradeReport
     from grader.results import render_markdown
 
     if not args.package.is_dir():
@@ -139,14 +188,24 @@ def cmd_check(args) -> int:
     reason = landlock.unavailable_reason()
     if reason:
         print(f"note: {reason}, so your code runs without file confinement (time and memory limits still apply).")
-    code_questions = [q for q in QUESTION_IDS if q != "notebook"]
+    code_questions = args.question or [q for q in QUESTION_IDS if q != "notebook"]
     os.environ["GRADER_OWN_CODE"] = "1"  # a student checking their own code may be root on their own machine
-    result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
-                              student=args.package.resolve().name, questions=code_questions)
+    try:
+        result = grade_submission(package, seed=args.seed, include_hidden=False, oracle=False,
+                                  student=args.package.resolve().name, questions=code_questions)
+    except Exception as exc:  # noqa: BLE001 - the grader broke, not the student's code: say so, exit non-zero
+        traceback.print_exc()
+        result = GradeReport(student=args.package.name, error=f"{type(exc).__name__}: {exc}")
+    if result.error:
+        from grader.preflight import FIX
+
+        print(f"error: the grader could not check your code, and this is not your code's fault: {result.error}. {FIX}",
+              file=sys.stderr)
+        return 3
     console = Console(width=None if sys.stdout.isatty() else 120)
     console.print(Markdown(render_markdown(result, published=False)))
-    console.print("\nThese are the public checks only: the autograder also runs hidden checks, grades each question on its own,\n"
-                  "and grades the notebook (check it inside the notebook with grader.check).", markup=False, highlight=False)
+    console.print("\nOn Gradescope each question is graded on its own (a bug costs only its question), the hidden checks run "
+                  "too,\nand the notebook is graded (check it inside the notebook with grader.check).", markup=False, highlight=False)
     return 0
 
 
@@ -180,7 +239,10 @@ def cmd_gradescope(args) -> int:
         seed = args.seed if args.seed is not None else seed_for(identity)
         print(f"grading the submission of {identity.name} ({identity.source}), seed {seed}", flush=True)  # stdout: instructors only
         result = grade_submission(args.root / "submission", student="submission", seed=seed, budget_seconds=budget_seconds())
-        data = gradescope_json(result, extra=seed_record(identity, seed, overridden=args.seed is not None))
+        data = (failure_json(result.error) if result.error
+                else gradescope_json(result, extra=seed_record(identity, seed, overridden=args.seed is not None)))
+        if result.error:
+            print(f"GRADER ERROR (the submission is not graded): {result.error}", flush=True)
     except BaseException as exc:  # noqa: BLE001 - the grader itself failed; still write valid JSON
         traceback.print_exc()
         data = failure_json(f"{type(exc).__name__}: {exc}")

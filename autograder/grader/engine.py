@@ -14,16 +14,18 @@ from pathlib import Path
 import numpy as np
 
 from grader import checks as checks_module
-from grader import static
+from grader import preflight, static
 from grader.access import read_paths, sandbox_user
 from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
 from grader.machine import question_lanes
 from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
-from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of, load_hidden_checks, modules_of
+from grader.questions import (BUDGET_WEIGHTS, EXTRA_CREDIT, HIDDEN_WEIGHTS, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of,
+                              load_hidden_checks, modules_of)
 from grader.reaper import become_subreaper
 from grader.runner import QuestionRunner, prepare_torch
-from grader.sandbox import ChildFailure, Limits, Scratch, Template
+from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, protect_grader
+from grader.template_process import Template
 from grader.submission import (
     Submission,
     extract_zip,
@@ -36,8 +38,9 @@ from grader.trusted import trusted_files
 DEFAULT_SEED = 20261124
 DEFAULT_BUDGET_SECONDS = 480.0
 """The whole submission is graded within this (Gradescope's default limit is 600 s)."""
-QUESTION_COST = {"notebook": 3.0, "benchmark": 1.5}
-"""Relative share of the remaining budget a question may use (others 1)."""
+NOT_YOUR_FAULT = "the grader itself failed here, not your code; please tell the course staff"
+QUESTION_COST = BUDGET_WEIGHTS
+"""Relative share of the remaining budget a question may use: each question module's BUDGET_WEIGHT."""
 
 
 class Budget:
@@ -93,6 +96,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
     scratch = Scratch(root / "scratch", owner_uid=user[0] if user else None)
     template = Template(scratch, limits)  # forks every child of this submission
     become_subreaper()  # what a child starts and leaves behind is adopted here, and killed
+    protect_grader()
     problems = []
     notebook_template = notebook_judge = None
     try:
@@ -111,6 +115,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         problems += [p for p in sub.problems if p not in problems]
         static_hits = static.scan_submission(sub.package_dir)
         scratch.compiled_package()  # once, before the lanes start, while the template imports torch
+        confinement = preflight.probe_once(template, scratch, limits)  # the whole path works before any student code runs
         cuda = cuda_available()
         prepare_torch()  # one thread
         wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
@@ -129,7 +134,8 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
 
         def grade(q: str) -> tuple[QuestionOutcome, tuple[int, bool]]:
             return grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle, cuda,
-                                  static_hits, budget.deadline(q), known_broken, template)
+                                  static_hits, budget.deadline(q), known_broken, template,
+                                  absent_weight=0.0 if include_hidden else HIDDEN_WEIGHTS[q])
 
         # ``lanes`` at a time, a lane taking the next one when it is free; with two, the costliest
         # first (the benchmark's timed sleeps), so that the other lane fills the time they take
@@ -145,6 +151,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             results["notebook"] = grade_notebook_question(sub, scratch, limits, budget.deadline("notebook"), notebook_template,
                                                           notebook_judge)
         results = {q: results[q] for q in wanted}
+        failed = [f"{q}: {e.grader_errors[0]}" for q, e in results.items() if e.grader_errors]
         return GradeReport(
             student=student,
             seed=seed,
@@ -153,9 +160,13 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             max_total=MAX_TOTAL if questions is None else sum(POINTS[q] for q in wanted if q not in EXTRA_CREDIT),
             questions=results,
             problems=problems,
-            environment=environment(landlock, seccomp, user, cuda),
+            environment=environment(landlock, seccomp, user, cuda, confinement),
             seconds=round(time.monotonic() - started, 3),
+            error=f"the grader failed while grading ({'; '.join(failed)[:600]})" if failed else None,
         )
+    except GraderFailure as failure:  # before or around the questions: nothing of this grade is the student's
+        return GradeReport(student=student, seed=seed, mode="grade" if include_hidden else "check", submission=source.name,
+                           seconds=round(time.monotonic() - started, 3), error=failure.message)
     finally:
         template.close()
         if notebook_template is not None:
@@ -185,10 +196,11 @@ def spawn_notebook_template(template: Template) -> Template | None:
         return None
 
 
-def environment(landlock: int, seccomp: bool, user, cuda: bool) -> dict:
+def environment(landlock: int, seccomp: bool, user, cuda: bool, confinement: dict) -> dict:
     import torch
 
     return {
+        **{k: v for k, v in confinement.items() if k.endswith("_limit")},  # memory limits the probe's child set
         "python": platform.python_version(),
         "numpy": np.__version__,
         "torch": torch.__version__,
@@ -196,11 +208,14 @@ def environment(landlock: int, seccomp: bool, user, cuda: bool) -> dict:
         "landlock_abi": landlock,
         "seccomp": seccomp,
         "sandbox_user": user[0] if user else None,
+        "unconfined": os.environ.get("GRADER_ALLOWED_UNCONFINED") or None,  # what `grade --allow-unconfined` went without
     }
 
 
 def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits, deadline, known_broken,
-                   template) -> tuple[QuestionOutcome, tuple[int, bool]]:
+                   template, absent_weight: float = 0.0) -> tuple[QuestionOutcome, tuple[int, bool]]:
+    """``absent_weight``: the weight of the question's checks not run here (the hidden ones, in
+    `make check`), so that each check's share of the points is the same with or without them."""
     points = POINTS[q]
     entry = QuestionOutcome(max_score=points, extra_credit=q in EXTRA_CREDIT)
     fns = set(functions_of(q))
@@ -210,7 +225,7 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
                 entry.forbidden.append(message)
     missing = [m for m in modules_of(q) if not sub.has_module(m)]
     runner = None if entry.forbidden or missing else QuestionRunner(q, scratch, limits, oracle, seed, deadline, known_broken, template)
-    active_weight = sum(c.weight for c in question_checks if not _skipped(c, cuda))
+    active_weight = sum(c.weight for c in question_checks if not _skipped(c, cuda)) + absent_weight
     for c in question_checks:
         record = CheckOutcome(name=c.name, public=c.public, weight=c.weight)
         if _skipped(c, cuda):
@@ -254,6 +269,9 @@ def run_check(c, record: CheckOutcome, entry: QuestionOutcome, runner: QuestionR
     except ForbiddenUse as forbidden:
         entry.forbidden.append(str(forbidden))
         record.feedback = str(forbidden)
+    except GraderFailure as failure:  # not the student's: the whole submission is reported as not graded
+        entry.grader_errors.append(failure.message)
+        record.feedback = f"not graded: {NOT_YOUR_FAULT}"
     except Exception as exc:  # noqa: BLE001 - a grader bug must not cost the whole submission
         record.feedback = f"the grader could not finish this check ({type(exc).__name__}); please report it"
     record.seconds = round(time.monotonic() - t0, 3)
@@ -276,22 +294,20 @@ def grade_notebook_question(sub: Submission, scratch: Scratch, limits: Limits, d
     early_judge made them (None: grade_notebook starts its own)."""
     points = POINTS["notebook"]
     entry = QuestionOutcome(max_score=points)
-    if sub.notebook is None:
-        entry.checks.append(CheckOutcome("conv_gemm.ipynb", public=True, feedback="conv_gemm.ipynb missing from the submission",
-                                         max_score=points))
-        return entry
     try:
-        from grader.instructor.notebook import grade_notebook
+        from grader.instructor.notebook import grade_notebook, not_graded
     except ImportError:
         entry.problems.append("notebook grading is not available in this grader")
         return entry
     t0 = time.monotonic()
     try:
-        # the cells run confined like the package children (no sockets, Landlock, unprivileged);
-        # the Otter tests are judged in another process on the plain values they produced
-        report = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths(),
-                                deadline_seconds=max(min(deadline - time.monotonic(), 240.0), 5.0), template=template,
-                                judge=judge)
+        if sub.notebook is None:  # the same public and hidden entries as a graded notebook, each saying why it scored 0
+            report = not_graded("conv_gemm.ipynb is missing from the submission")
+        else:  # the cells run confined like the package children (no sockets, Landlock, unprivileged);
+            # the Otter tests are judged in another process on the plain values they produced
+            report = grade_notebook(sub.notebook, package_dir=scratch.package, read_paths=read_paths(),
+                                    deadline_seconds=max(min(deadline - time.monotonic(), 240.0), 5.0), template=template,
+                                    judge=judge)
     except Exception as exc:  # noqa: BLE001
         report = NotebookReport(error=f"{type(exc).__name__}: {exc}")
     scale = points / report.max_score if report.max_score else 0.0

@@ -1,23 +1,12 @@
 """What the student package must define, as data: its modules, their functions, the argument names.
 
-The questions (points, prerequisites, checks) are grader/questions/, one module each.
+The questions (points, the functions they grade and the module of each, prerequisites, checks)
+are grader/questions/, one module each; ``MODULE_FUNCTIONS`` is assembled from them
+(grader.questions.MODULE_FUNCTIONS) on first use, so that those modules may import this one.
 
 Shared by the parent and the child (no torch import here).
 """
 from __future__ import annotations
-
-MODULE_FUNCTIONS: dict[str, list[str]] = {
-    "cost": ["conv_output_size", "conv2d_macs", "conv2d_naive"],
-    "im2col": ["im2col_loop", "sliding_windows", "im2col_strided", "col2im"],
-    "conv2d": ["conv2d", "conv2d_gemm"],
-    "conv2d_torch": ["conv2d_unfold"],
-    "backward": ["conv2d_backward"],
-    "variants": ["conv1x1", "depthwise_conv2d", "separable_conv2d", "conv2d_params", "separable_params"],
-    "layout": ["strides_nchw", "strides_nhwc", "to_channels_last", "benchmark_channels_last"],
-    "benchmark": ["time_callable", "benchmark_table"],
-    "winograd": ["winograd_f23_matrices", "winograd_tile", "winograd_conv2d"],
-}
-"""Each student module and the public functions it must define."""
 
 TRUSTED_MODULES = ("_args", "canonical")
 """Scaffolding the grader always supplies itself (a student's copy is ignored)."""
@@ -40,4 +29,18 @@ NUMPY_ONLY_MODULES = ("cost", "im2col", "conv2d", "backward", "variants", "winog
 
 def module_of(function: str) -> str:
     """The student module that defines ``function``."""
-    return next(m for m, fns in MODULE_FUNCTIONS.items() if function in fns)
+    from grader.questions import FUNCTION_MODULE
+
+    try:
+        return FUNCTION_MODULE[function]
+    except KeyError:
+        raise ValueError(f"no question grades the student function {function!r}: add it to FUNCTIONS "
+                         "in its question's module, autograder/grader/questions/<id>.py") from None
+
+
+def __getattr__(name: str):
+    if name == "MODULE_FUNCTIONS":  # "Each student module and the public functions it must define."
+        from grader.questions import MODULE_FUNCTIONS
+
+        return MODULE_FUNCTIONS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

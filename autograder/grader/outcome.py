@@ -47,6 +47,7 @@ class QuestionOutcome:
     flags: list[str] = field(default_factory=list)  # tampering with the grader: the question scores 0, staff see it
     problems: list[str] = field(default_factory=list)
     manual: list[ManualAnswer] = field(default_factory=list)
+    grader_errors: list[str] = field(default_factory=list)  # the grader failed here: the submission is not graded
     score: float = 0.0
     seconds: float = 0.0
 
@@ -70,7 +71,8 @@ class NotebookReport:
 
 @dataclass
 class GradeReport:
-    """One submission's grade. ``error``: the grader itself failed (score 0, said so, no questions)."""
+    """One submission's grade. ``error``: the grader itself failed, so the submission is not graded
+    (whatever scores the questions have are not the student's grade; results say to contact staff)."""
 
     student: str
     seed: int = 0

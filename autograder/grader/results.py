@@ -11,6 +11,12 @@ Input: the engine's plain result dict (``grader.engine.grade_submission``). Outp
 - :func:`render_markdown`: the whole report in one Markdown document, for ``make check``
   (printed with rich) and each student's ``feedback.md`` from ``make grade``.
 
+Points read ``score / max (+ e of E extra credit)``: extra credit beside the maximum, never in
+it; rounded to two decimals for people (grader.markdown.figure), exact to six decimals in the
+JSON's numbers. A check is worth the same everywhere: its share of the question's points is its
+weight over all of the question's checks, hidden ones included, also where they do not run
+(`make check`; grader.questions.HIDDEN_WEIGHTS).
+
 What a student sees of a failed public check: the call, the diagnosis, and for a value
 mismatch the largest absolute and relative error with their index, how many entries differ,
 NaN/inf counts and a few expected-vs-got entries around the worst one. Of a failed hidden
@@ -23,10 +29,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from grader.markdown import TRUNCATED, clip, clip_bytes, exact, figure, md_cell, md_code, md_escape, md_text, num, points, with_extra
 from grader.outcome import CheckOutcome, GradeReport, QuestionOutcome
 from grader.questions import QUESTION_IDS
 
@@ -42,58 +49,8 @@ HIDDEN_MESSAGE_CHARS = 300
 NAME_CHARS = 200
 LIST_ITEMS = 10
 """At most this many problems / forbidden findings are listed; the rest are counted."""
-TRUNCATED = "[truncated]"
-
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~$])")
-"""Characters that start inline Markdown anywhere: emphasis, code, links/images, raw HTML, tables, math."""
-_MD_LINE_START = re.compile(r"^(\s*)([#=+\-]|\d+(?=[.)]))", re.M)
-"""What starts a block at the beginning of a line: headings, rules, lists."""
-
-
-# ---------------------------------------------------------------- text helpers
-def md_escape(text: str) -> str:
-    """Untrusted text as literal Markdown: no emphasis, links, images, raw HTML or headings; lines kept."""
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch if ch in "\n\t" or ch >= " " else "\ufffd" for ch in text)
-    text = _MD_INLINE.sub(r"\\\1", text)
-    text = _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit() else "\\" + m.group(2)), text)
-    return text.replace("\n", "  \n")  # a line break stays a line break
-
-
-def md_cell(text: str) -> str:
-    """Escaped text for one table cell (no line breaks)."""
-    return md_escape(" ".join(str(text).split()))
-
-
-def md_code(text: str) -> str:
-    """Grader text (a call such as ``conv2d(x (1, 1, 5, 5), w)``) as an inline code span."""
-    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
-
-
-def clip(text: str, limit: int) -> str:
-    """At most ``limit`` characters; a cut is marked and says how much was cut."""
-    text = str(text)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}... {TRUNCATED} ({len(text) - limit} more characters)"
-
-
-def clip_bytes(text: str, limit: int) -> str:
-    """At most ``limit`` UTF-8 bytes (marker included); a cut is marked."""
-    data = text.encode("utf-8")
-    if len(data) <= limit:
-        return text
-    marker = f"\n\n*(feedback {TRUNCATED}: longer than {limit} bytes)*"
-    keep = max(0, limit - len(marker.encode("utf-8")))
-    return data[:keep].decode("utf-8", "ignore") + marker if keep else marker.strip()[:limit]
-
-
-def num(x: float) -> str:
-    return f"{float(x):.4g}"
-
-
-def points(score: float, max_score: float) -> str:
-    return f"{float(score):.4g} / {float(max_score):.4g}"
+HIDDEN_MARK = " (hidden)"
+"""Added to a hidden check's name wherever it is shown (the check names never carry it)."""
 
 
 def _index(idx) -> str:
@@ -147,7 +104,7 @@ def check_markdown(c: CheckOutcome) -> str:
         parts.append(f"**Call:** {md_code(clip(call, 300))}")
         if feedback.startswith(call + ": "):  # the call is shown above; keep the diagnosis
             feedback = feedback[len(call) + 2:]
-    parts.append(f"**Diagnosis:** {md_escape(clip(feedback, MESSAGE_CHARS))}")
+    parts.append(f"**Diagnosis:** {md_text(clip(feedback, MESSAGE_CHARS))}")
     if detail and detail.get("kind") == "values":
         parts.append(mismatch_markdown(detail))
     return clip_bytes("\n\n".join(parts), CHECK_TEXT_BYTES)
@@ -158,6 +115,11 @@ def _shown(c: CheckOutcome, published: bool) -> bool:
     return published or c.public
 
 
+def check_label(c: CheckOutcome) -> str:
+    """A check's name as shown: hidden checks marked once, here."""
+    return clip(c.name, NAME_CHARS) + ("" if c.public else HIDDEN_MARK)
+
+
 def question_table(entry: QuestionOutcome, published: bool) -> str:
     """The question's checks as a table: check, result, points. Unpublished hidden checks are one row."""
     lines = ["| check | result | points |", "|---|---|---|"]
@@ -165,13 +127,10 @@ def question_table(entry: QuestionOutcome, published: bool) -> str:
     for c in entry.checks:
         if not _shown(c, published):
             continue
-        status = c.status
-        label = md_cell(clip(c.name, NAME_CHARS)) + ("" if c.public else " *(hidden)*")
-        result = "**failed**" if status == "failed" else status
-        lines.append(f"| {label} | {result} | {points(c.score, c.max_score)} |")
+        result = "**failed**" if c.status == "failed" else c.status
+        lines.append(f"| {md_cell(check_label(c))} | {result} | {points(c.score, c.max_score)} |")
     if hidden and not published:
-        worth = sum(c.max_score for c in hidden)
-        lines.append(f"| {len(hidden)} hidden check(s) | published with the grades | ? / {worth:.4g} |")
+        lines.append(f"| {len(hidden)} hidden check(s) | published with the grades | ? / {figure(sum(c.max_score for c in hidden))} |")
     return "\n".join(lines)
 
 
@@ -193,11 +152,12 @@ def question_summary(entry: QuestionOutcome, published: bool) -> str:
     return clip_bytes("\n\n".join(parts), CHECK_TEXT_BYTES)
 
 
-def _question_points(entry: QuestionOutcome, shown: list[CheckOutcome], published: bool) -> tuple[float, float]:
-    """A question's points as the reader may see them: all of it once published, else the shown checks'."""
+def _question_points(entry: QuestionOutcome, published: bool) -> tuple[float, float]:
+    """A question's points as the reader may see them: all of it once published, else its public checks'."""
     if published:
         return entry.score, entry.max_score
-    return sum(c.score for c in shown), sum(c.max_score for c in shown)
+    public = [c for c in entry.checks if c.public]
+    return sum(c.score for c in public), sum(c.max_score for c in public)
 
 
 def question_label(q: str, entry: QuestionOutcome) -> str:
@@ -205,45 +165,65 @@ def question_label(q: str, entry: QuestionOutcome) -> str:
 
 
 # ---------------------------------------------------------------- the whole submission
-def visible_score(result: GradeReport) -> tuple[float, float]:
-    """Score and maximum of the public checks only; extra-credit questions add to the score, not the maximum."""
-    score = max_score = 0.0
+@dataclass
+class Tally:
+    """Points as one reader may see them: the regular questions' score and maximum, and the
+    extra credit beside them (never in the maximum); ``hidden``/``hidden_extra``: what the
+    checks not shown (unpublished hidden ones, or those `make check` does not run) are worth."""
+
+    score: float = 0.0
+    max_score: float = 0.0
+    extra: float = 0.0
+    extra_max: float = 0.0
+    hidden: float = 0.0
+    hidden_extra: float = 0.0
+
+    def text(self) -> str:
+        return with_extra(self.score, self.max_score, self.extra, self.extra_max)
+
+
+def tally(result: GradeReport, published: bool) -> Tally:
+    """The submission's points: every check once published, else the public checks only."""
+    t = Tally()
     for entry in result.questions.values():
-        public = [c for c in entry.checks if c.public]
-        score += sum(c.score for c in public)
-        if not entry.extra_credit:
-            max_score += sum(c.max_score for c in public)
-    return round(score, 4), round(max_score, 4)
+        score, top = _question_points(entry, published)
+        rest = max(entry.max_score - top, 0.0) if entry.checks else 0.0
+        if entry.extra_credit:
+            t.extra, t.extra_max, t.hidden_extra = t.extra + score, t.extra_max + top, t.hidden_extra + rest
+        else:
+            t.score, t.max_score, t.hidden = t.score + score, t.max_score + top, t.hidden + rest
+    return t
+
+
+def visible_score(result: GradeReport) -> tuple[float, float]:
+    """Score and maximum of the public checks only, extra credit apart (see :func:`tally`)."""
+    t = tally(result, published=False)
+    return exact(t.score), exact(t.max_score)
 
 
 def overview_markdown(result: GradeReport, published: bool) -> str:
     """The top of the report. Unpublished: the visible score only, never a total that includes hidden checks."""
     questions = [(q, result.questions[q]) for q in QUESTION_IDS if q in result.questions]
-    hidden_worth = sum(c.max_score for _, e in questions if not e.extra_credit for c in e.checks if not c.public)
     any_hidden = any(not c.public for _, e in questions for c in e.checks)
-    vis, vis_max = visible_score(result)
-    lines = []
+    seen, public = tally(result, published), tally(result, published=False)
+    more = f"{figure(public.hidden)} more points" + (f" (+ {figure(public.hidden_extra)} extra credit)" if public.hidden_extra else "")
     if published:
-        lines.append(f"**Score: {points(result.total, result.max_total)}** (public and hidden checks; "
-                     f"public checks {points(vis, vis_max)}).")
+        lines = [f"**Score: {seen.text()}**, public and hidden checks together. The public checks alone: {public.text()}."]
     elif any_hidden:
-        lines.append(f"**Visible score: {points(vis, vis_max)}** (public checks only).")
-        lines.append("")
-        lines.append(f"Hidden checks, worth {hidden_worth:.4g} more points, have run too: their results and your total "
-                     "score are published with the grades.")
+        lines = [f"**Visible score: {public.text()}** (public checks only).", "",
+                 f"Hidden checks, worth {more}, have run too: their results and your total score are published with the grades."]
+    elif public.hidden or public.hidden_extra:  # `make check`: the hidden checks are not here
+        lines = [f"**Score on the public checks: {public.text()}**", "",
+                 f"The autograder also runs hidden checks, worth {more}: passing every public check is necessary, not sufficient."]
     else:
-        lines.append(f"**Score on the public checks: {points(vis, vis_max)}**")
-    if any(e.extra_credit for _, e in questions):
-        lines.append("")
-        lines.append("Extra-credit questions add to the score but not to the maximum.")
+        lines = [f"**Score: {public.text()}**"]
     lines += ["", "| question | points | passed | failed | skipped |" + (" hidden checks |" if any_hidden else ""),
               "|---|---|---|---|---|" + ("---|" if any_hidden else "")]
     for q, e in questions:
-        shown = [c for c in e.checks if _shown(c, published)]
-        statuses = [c.status for c in shown]
-        score, top = _question_points(e, shown, published)
+        statuses = [c.status for c in e.checks if _shown(c, published)]
         name = md_cell(question_label(q, e)) + (" (forbidden shortcut: scores 0)" if e.forbidden else "")
-        row = f"| {name} | {points(score, top)} | {statuses.count('passed')} | {statuses.count('failed')} | {statuses.count('skipped')} |"
+        row = (f"| {name} | {points(*_question_points(e, published))} | {statuses.count('passed')} | {statuses.count('failed')} "
+               f"| {statuses.count('skipped')} |")
         if any_hidden:
             row += f" {sum(not c.public for c in e.checks)} |"
         lines.append(row)
@@ -263,24 +243,23 @@ def render_markdown(result: GradeReport, published: bool = False) -> str:
         e = result.questions.get(q)
         if e is None:
             continue
-        shown = [c for c in e.checks if _shown(c, published)]
-        score, top = _question_points(e, shown, published)
-        parts += ["", f"## {md_escape(question_label(q, e))}: {points(score, top)}", "", question_summary(e, published)]
+        parts += ["", f"## {md_escape(question_label(q, e))}: {points(*_question_points(e, published))}", "",
+                  question_summary(e, published)]
         if e.forbidden:
             parts += ["", "\n".join(["**Forbidden shortcut** (the question scores 0):", *_listed(e.forbidden, 300)])]
-        for c in shown:
-            if c.status == "failed":
-                parts += ["", f"### {md_escape(clip(c.name, NAME_CHARS))}", "", check_markdown(c)]
+        for c in e.checks:
+            if c.status == "failed" and _shown(c, published):
+                parts += ["", f"### {md_escape(check_label(c))}", "", check_markdown(c)]
         for m in e.manual:
-            parts += ["", f"*{md_escape(clip(m.name, NAME_CHARS))}* is graded by hand ({m.max_score:g} point(s))."]
+            parts += ["", f"*{md_escape(clip(m.name, NAME_CHARS))}* is graded by hand ({figure(m.max_score)} point(s))."]
     return "\n".join(parts) + "\n"
 
 
 # ---------------------------------------------------------------- Gradescope
 def _test(name: str, number: str, score: float, max_score: float, status: str, output: str, visibility: str,
           seconds: float | None = None) -> dict:
-    t = {"name": clip(name, NAME_CHARS), "name_format": "text", "number": number, "score": float(score),
-         "max_score": float(max_score), "status": status, "output": clip_bytes(output, CHECK_TEXT_BYTES),
+    t = {"name": clip(name, NAME_CHARS), "name_format": "text", "number": number, "score": exact(score),
+         "max_score": exact(max_score), "status": status, "output": clip_bytes(output, CHECK_TEXT_BYTES),
          "output_format": OUTPUT_FORMAT, "visibility": visibility}
     if seconds is not None:
         t["execution_time"] = float(seconds)
@@ -303,7 +282,7 @@ def gradescope_json(result: GradeReport, extra: dict | None = None) -> dict:
                            "passed" if all(c.passed for c in public) and not entry.forbidden else "failed",
                            question_summary(entry, published=False), "visible"))
         for i, c in enumerate(entry.checks, 1):
-            tests.append(_test(f"{label}: {c.name}", f"{q}.{i}", c.score, c.max_score,
+            tests.append(_test(f"{label}: {check_label(c)}", f"{q}.{i}", c.score, c.max_score,
                                "failed" if c.status == "failed" else "passed",  # a skip is 0/0, not a failure
                                check_markdown(c), "visible" if c.public else "after_published", c.seconds))
         if entry.forbidden:
@@ -314,15 +293,16 @@ def gradescope_json(result: GradeReport, extra: dict | None = None) -> dict:
                     "(its probes, its state or its channel). The course staff can see what was found.")
             tests.append(_test(f"{label}: tampering", f"{q}.flags", 0.0, 0.0, "failed", text, "visible"))
         for j, m in enumerate(entry.manual[:LIST_ITEMS], 1):
-            text = f"Graded by hand, {m.max_score:g} point(s): {md_escape(clip(m.prompt, 1000))}"
+            text = f"Graded by hand, {figure(m.max_score)} point(s): {md_escape(clip(m.prompt, 1000))}"
             tests.append(_test(f"{label}: {m.name} (graded by hand)", f"{q}.manual{j}", 0.0, 0.0, "passed", text, "visible"))
-    vis, vis_max = visible_score(result)
+    public = tally(result, published=False)
     extra_data = {"seed": result.seed, "mode": result.mode, "environment": result.environment,
-                  "visible_score": vis, "visible_max": vis_max,
-                  "question_scores": {q: e.score for q, e in result.questions.items()}, "flags": result.flags}
+                  "visible_score": exact(public.score), "visible_max": exact(public.max_score),
+                  "visible_extra_credit": exact(public.extra), "visible_extra_credit_max": exact(public.extra_max),
+                  "question_scores": {q: exact(e.score) for q, e in result.questions.items()}, "flags": result.flags}
     extra_data.update(extra or {})
     data = {
-        "score": result.total,
+        "score": exact(result.total),
         "execution_time": result.seconds,
         "output": overview_markdown(result, published=False),
         "output_format": OUTPUT_FORMAT,

@@ -14,7 +14,9 @@ from grader.checks import Reply
 from grader.interface import MODULE_FUNCTIONS, NUMPY_ONLY_MODULES, TRUSTED_MODULES
 from grader.questions import PREREQUISITES, modules_of
 from grader.runtime.rules import FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
-from grader.sandbox import Child, ChildFailure, Limits, Scratch, Template
+from grader.child_process import Child
+from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch
+from grader.template_process import Template
 from grader.standins import TIMED_BY, benchmark_delays, standin_source
 
 FORBIDDEN_EVENTS = {
@@ -146,7 +148,9 @@ class QuestionRunner:
         if key in self.broken:
             raise ChildFailure("broken", self.broken[key])
         try:
-            child, reply = self._start(key, run_init=self.run_init)
+            child, reply = self._start_once_more_if_the_grader_failed(key)
+        except GraderFailure:
+            raise  # not the student's: the engine reports the submission as not graded
         except ChildFailure as failure:
             if not self.run_init or failure.message == OUT_OF_TIME:
                 self.broken[key] = f"importing your code failed: {failure.message}"
@@ -172,6 +176,14 @@ class QuestionRunner:
                                  "(the package was still loaded; only what depends on the failing lines is affected)")
         self.children[key] = child
         return child
+
+    def _start_once_more_if_the_grader_failed(self, key: tuple) -> tuple[Child, dict]:
+        """A sandbox that did not start is tried once more (a fork can fail for a moment) before
+        its GraderFailure ends grading."""
+        try:
+            return self._start(key, run_init=self.run_init)
+        except GraderFailure:
+            return self._start(key, run_init=self.run_init)
 
     def _start(self, key: tuple, run_init: bool) -> tuple[Child, dict]:
         if self._remaining() <= 0:
@@ -218,6 +230,8 @@ class QuestionRunner:
                 if budget <= 0:
                     raise ChildFailure("timeout", OUT_OF_TIME)
             raw = child.request(message, budget)
+        except GraderFailure:
+            raise
         except ChildFailure as failure:
             dead = self.children.pop(key, None)
             if dead is not None:

@@ -38,7 +38,8 @@ def standin_source(functions: list[str] | tuple[str, ...]) -> str:
     imports, defs = _oracle_tree()
     missing = [f for f in functions if f not in defs]
     if missing:
-        raise ValueError(f"the grader has no stand-in for {', '.join(missing)}")
+        raise ValueError(f"the grader has no stand-in for {', '.join(missing)}, a declared prerequisite: "
+                         "write it in autograder/grader/instructor/oracle.py")
     needed, todo = set(), list(functions)
     while todo:
         name = todo.pop()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.instructor.csvsafe import write_csv
 from grader.instructor.records import GRADEBOOK_JSON, GRADER_ERROR, Record, save
-from grader.questions import MAX_TOTAL, POINTS, QUESTION_IDS
+from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
 
 GRADES, NEEDS_LOOK, CANVAS, MOODLE, HISTOGRAM, CHANGES = (
     "grades.csv", "needs_look.csv", "canvas_import.csv", "moodle_grading_worksheet.csv", "histogram.png", "changes.csv")
@@ -76,22 +76,36 @@ def write_gradebook(out: Path, meta: dict, records: list[Record]) -> list[str]:
     return written
 
 
-def write_histogram(records: list[Record], path: Path) -> None:
+def histogram_figure(rows):
+    """The class's totals (``rows``: records or GradeReports; a grader error counts 0) as a matplotlib
+    figure: bars of 5 points over 0 to the maximum plus extra credit, whole students on the y
+    axis, the maximum marked, the legend above the plot where no bar can be."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    totals = [r.total for r in records]
+    extra = sum(POINTS[q] for q in EXTRA_CREDIT)
+    totals = [0.0 if r.error else r.total for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.hist(totals, bins=20, range=(0, MAX_TOTAL + POINTS["winograd"]), color="#3b7dd8", edgecolor="white")
-    ax.axvline(MAX_TOTAL, color="grey", linestyle="--", label=f"max {MAX_TOTAL:g} (+{POINTS['winograd']:g} extra credit)")
+    counts, _, _ = ax.hist(totals, bins=max(1, int((MAX_TOTAL + extra) // 5)), range=(0, MAX_TOTAL + extra), color="#3b7dd8",
+                           edgecolor="white", label="students")
+    ax.axvline(MAX_TOTAL, color="grey", linestyle="--", label=f"maximum {MAX_TOTAL:g} (+ {extra:g} extra credit)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # students come whole
+    ax.set_ylim(0, max(1, int(max(counts, default=0))) * 1.1)
+    ax.set_xlim(0, MAX_TOTAL + extra)
     ax.set_xlabel("total score")
-    ax.set_ylabel("submissions")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(f"Convolution as GEMM: {len(totals)} submission(s)")
-    ax.legend()
+    ax.set_ylabel("students")
+    ax.set_title(f"Convolution as GEMM: {len(totals)} submission(s)", pad=28)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize="small")
     fig.tight_layout()
-    fig.savefig(path, dpi=120, metadata={"Software": None})
+    return fig
+
+
+def write_histogram(records: list[Record], path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = histogram_figure(records)
+    fig.savefig(path, dpi=120)
     plt.close(fig)

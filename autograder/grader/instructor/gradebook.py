@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from grader.identity import local_identity, seed_for, seed_record
-from grader.instructor.exports import RESERVED, write_gradebook
+from grader.instructor.exports import RESERVED, histogram_figure, write_gradebook  # noqa: F401 - histogram_figure: tests/test_feedback.py
 from grader.instructor.layouts import Entry, read_class
 from grader.instructor.records import GRADED, Record, record_of
 from grader.instructor.shards import share

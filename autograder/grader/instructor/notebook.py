@@ -49,9 +49,11 @@ from pathlib import Path
 from grader import access
 from grader.outcome import CheckOutcome, ManualAnswer, NotebookReport
 from grader.instructor.notebook_file import NotebookProblem, code_cells, manual_answers, read_notebook, sanitize
+from grader.instructor.notebook_feedback import public_feedback
 from grader.instructor.notebook_judge import answer_names, read_test
 from grader.instructor.notebook_process import NotebookLimits, run_notebook
-from grader.sandbox import Limits, Scratch, Template
+from grader.sandbox import Limits, Scratch
+from grader.template_process import Template
 
 AUTOGRADER = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
 ASSETS = AUTOGRADER / "notebook"
@@ -79,6 +81,8 @@ def _result(questions: dict | None, checks: list[CheckOutcome], error: str | Non
             outcome=None, cells: list | None = None) -> NotebookReport:
     auto = [q for q in questions["questions"] if not q["manual"]] if questions else []
     manual = [q for q in questions["questions"] if q["manual"]] if questions else []
+    if questions and not checks:  # not run: the same entries as a graded notebook, at 0, saying why
+        checks = score_tests(questions, {}, reason=error)
     return NotebookReport(
         max_score=float(sum(q["points"] for q in auto)),
         checks=checks,
@@ -149,15 +153,16 @@ def finish_judge(proc: subprocess.Popen, values: dict, timeout: float) -> tuple[
 # --------------------------------------------------------------------------------------------
 # Scores.
 
-def score_tests(questions: dict, otter_tests: dict, notes: dict | None = None) -> list[CheckOutcome]:
+def score_tests(questions: dict, otter_tests: dict, explain=None, reason: str | None = None) -> list[CheckOutcome]:
     """One public and one hidden entry per autograded question, points from ``questions.json``.
 
     Only the pass/fail of each case is taken from the judge; a question whose cases do not line
-    up with ``questions.json`` scores 0. Hidden entries never carry test text or messages.
-    ``notes``: question -> text added to its public entry (e.g. why a value was not taken).
+    up with ``questions.json`` scores 0 (``reason`` says why, when known: e.g. no notebook).
+    Hidden entries never carry test text or messages. ``explain(question, messages)``: the text
+    of a failed public entry from Otter's messages of its failed public cases (default: a
+    generic one). Both entries carry the question's name; the renderer marks the hidden one.
     """
     entries = []
-    notes = notes or {}
     for q in questions["questions"]:
         if q["manual"]:
             continue
@@ -173,30 +178,35 @@ def score_tests(questions: dict, otter_tests: dict, notes: dict | None = None) -
             passed = [i for i in idx if aligned and got[i].get("passed") is True]
             score = float(sum(cases[i]["points"] for i in passed))
             if not aligned:
-                output = f"{q['name']}: not graded (the answers could not be checked)"
+                output = f"{q['name']}: not graded ({reason or 'the answers could not be checked'})"
             elif hidden:
                 output = f"{q['name']}: {len(passed)} of {len(idx)} hidden test(s) passed"
             elif len(passed) == len(idx):
                 output = f"{q['name']}: public tests passed"
             else:
-                messages = [str(got[i].get("message", ""))[:1500] for i in idx if i not in passed]
-                output = f"{q['name']}: public test failed\n" + "\n".join(m for m in messages if m)
-            if not hidden and notes.get(q["name"]):
-                output += "\n" + notes[q["name"]]
-            entries.append(CheckOutcome(f"{q['name']} (hidden)" if hidden else q["name"], public=not hidden, weight=possible,
+                messages = [str(got[i].get("message", "")) for i in idx if i not in passed]
+                output = explain(q["name"], messages) if explain else f"{q['name']}: a public test failed"
+            entries.append(CheckOutcome(q["name"], public=not hidden, weight=possible,
                                         passed=bool(possible) and score >= possible, feedback=output,
                                         score=round(min(score, possible), 6), max_score=possible))
     return entries
 
 
-def _value_notes(names: dict, unsupported: dict) -> dict:
-    notes = {}
-    for question, variables in names.items():
-        lines = [f"`{v}` holds {unsupported[v]}: only numbers, strings, booleans, None and small lists "
-                 "or arrays of them can be graded" for v in variables if v in unsupported]
-        if lines:
-            notes[question] = "\n".join(lines)
-    return notes
+def not_graded(reason: str, assets_dir: Path | None = None) -> NotebookReport:
+    """The report of a notebook that could not be graded at all (missing, unreadable): every
+    question's public and hidden entry, at 0, saying why, so that the visible maximum is the same
+    as for a graded notebook."""
+    try:
+        questions = load_assets(assets_dir)["questions"]
+    except Exception as exc:  # noqa: BLE001
+        return _result(None, [], f"notebook grading material missing or broken ({type(exc).__name__}: {exc}); "
+                                 "run tools/make_notebook.py")
+    return _result(questions, [], reason)
+
+
+def _explainer(names: dict, values: dict, unsupported: dict):
+    """``explain`` for :func:`score_tests`: notebook_feedback.public_feedback with the answers given."""
+    return lambda question, messages: public_feedback(question, names.get(question, []), values, unsupported, messages)
 
 
 def _cell_label(cells: list, index: int) -> str:
@@ -230,7 +240,7 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
         assets_dir: the grading material (default ``autograder/notebook``, ``notebook/`` in the zip).
         read_paths: what the student's process may read besides its own folder (default
             ``grader.access.read_paths()``); none may contain the grading material.
-        template: the notebook template (sandbox.Template) that forks the runs; when None, one
+        template: the notebook template (template_process.Template) that forks the runs; when None, one
             is started for this call (preloading nothing) and closed at the end.
         judge: the judge process from :func:`early_judge` for the same ``assets_dir``; when
             None, one is started here. Either way it is ended before this returns.
@@ -285,7 +295,7 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
                                read_paths=paths, user=user, limits=limits, deadline=deadline - reserve, template=template)
         verdicts, judge_error = finish_judge(judge, outcome.values, deadline - time.monotonic())
         judge = None
-        tests = score_tests(questions, verdicts, _value_notes(assets["names"], outcome.unsupported))
+        tests = score_tests(questions, verdicts, _explainer(assets["names"], outcome.values, outcome.unsupported))
         problems = "; ".join(p for p in (_run_problems(cells, outcome), judge_error) if p) or None
         return _result(questions, tests, problems, answers, outcome, cells)
     except Exception as exc:  # noqa: BLE001 - the promise is: never raise

@@ -1,7 +1,7 @@
 """The trusted side of the notebook run: start the confined runner, read its reports, end it.
 
 :func:`run_notebook` executes a notebook's code cells with ``notebook_runner.py`` (see there for
-the confinement), each run a fresh fork of a notebook template (sandbox.Template), and returns
+the confinement), each run a fresh fork of a notebook template (template_process.Template), and returns
 the answer values of the run that got furthest. Every limit is
 enforced here, whatever the runner's code does after the notebook patched it:
 
@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.reaper import kill_group
-from grader.sandbox import ChildFailure, ForkedProcess, Template, sandbox_environment
+from grader.sandbox import ChildFailure, field_switches, sandbox_environment
+from grader.template_process import ForkedProcess, Template
 
 MAX_LINE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 16 << 20
@@ -121,7 +122,7 @@ def prepare_run(scratch: Path, attempt: int, package_dir: Path | None, notebook_
 
 
 def _env(work: Path) -> dict:
-    return {**sandbox_environment(work), "MPLCONFIGDIR": str(work / ".matplotlib")}
+    return {**sandbox_environment(work), "MPLCONFIGDIR": str(work / ".matplotlib"), **field_switches()}
 
 
 def _signal_name(number: int) -> str:

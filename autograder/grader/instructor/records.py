@@ -56,6 +56,8 @@ def flags_of(result: GradeReport) -> str:
     """What the instructor should look at, per question: tampering with the grader, then forbidden shortcuts."""
     found = [f"{q}: tampering: {flag}" for q, e in result.questions.items() for flag in e.flags]
     found += [f"{q}: forbidden: {message}" for q, e in result.questions.items() for message in e.forbidden]
+    if result.environment.get("unconfined"):
+        found.append(f"graded unconfined (--allow-unconfined): {result.environment['unconfined']}")
     return "; ".join(found)[:2000]
 
 

@@ -8,10 +8,20 @@ from grader.common import canonical_pair, check_backward
 from grader.interface import CONV_PATH
 
 POINTS = 14
-FUNCTIONS = ("conv2d_backward", "col2im")
+ORDER = 60
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "conv2d_backward": "backward",
+    "col2im": "im2col",
+}
+HIDDEN_WEIGHT = 4  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv2d_backward": CONV_PATH + ("conv2d",),
     "col2im": CONV_PATH + ("conv2d",),
+}
+EXAMPLE_CALLS = {
+    "conv2d_backward": lambda: (np.ones((1, 1, 3, 3)), *canonical_pair()),
+    "col2im": lambda: (np.ones((9, 9)), (5, 5), 3),
 }
 
 

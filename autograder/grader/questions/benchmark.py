@@ -8,10 +8,20 @@ from grader.checks import check, positive_real
 from grader.common import check_benchmark_timing
 
 POINTS = 6
-FUNCTIONS = ("time_callable", "benchmark_table")
+ORDER = 100
+BUDGET_WEIGHT = 1.5  # its checks sleep: the timed calls take their time
+FUNCTIONS = {
+    "time_callable": "benchmark",
+    "benchmark_table": "benchmark",
+}
+HIDDEN_WEIGHT = 1  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "time_callable": (),
     "benchmark_table": ("conv2d_naive", "im2col_loop", "conv2d"),
+}
+EXAMPLE_CALLS = {
+    "time_callable": lambda: (lambda: None,),
+    "benchmark_table": lambda: ((1, 1, 5, 5), (1, 1, 3, 3)),
 }
 
 

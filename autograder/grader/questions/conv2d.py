@@ -8,9 +8,17 @@ from grader.common import canonical_pair, check_forward, method_check
 from grader.interface import CONV_PATH
 
 POINTS = 12
-FUNCTIONS = ("conv2d",)
+ORDER = 40
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "conv2d": "conv2d",
+}
+HIDDEN_WEIGHT = 8  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv2d": CONV_PATH,
+}
+EXAMPLE_CALLS = {
+    "conv2d": canonical_pair,
 }
 
 

@@ -7,11 +7,23 @@ from grader.checks import check, torch_conv2d
 from grader.common import canonical_pair, check_forward
 
 POINTS = 8
-FUNCTIONS = ("conv_output_size", "conv2d_macs", "conv2d_naive")
+ORDER = 10
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "conv_output_size": "cost",
+    "conv2d_macs": "cost",
+    "conv2d_naive": "cost",
+}
+HIDDEN_WEIGHT = 3  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv_output_size": (),
     "conv2d_macs": ("conv_output_size",),
     "conv2d_naive": ("conv_output_size",),
+}
+EXAMPLE_CALLS = {
+    "conv_output_size": lambda: (5, 3),
+    "conv2d_macs": lambda: ((1, 1, 5, 5), (1, 1, 3, 3)),
+    "conv2d_naive": canonical_pair,
 }
 
 
@@ -20,8 +32,8 @@ def _(ctx):
     x, w = canonical_pair()
     for kw in (dict(stride=1), dict(stride=2), dict(padding=1), dict(dilation=2)):
         expected = torch_conv2d(x, w, **kw).shape[2]
-        args = dict(stride=kw.get("stride", 1), padding=kw.get("padding", 0), dilation=kw.get("dilation", 1))
-        ctx.expect_equal(ctx.call("conv_output_size", 5, 3, **args), expected, f"conv_output_size(5, 3, {args})")
+        call = f"conv_output_size(5, 3, {', '.join(f'{k}={v}' for k, v in kw.items())})"  # as Python writes it
+        ctx.expect_equal(ctx.call("conv_output_size", 5, 3, **kw), expected, call)
 
 
 @check("cost", "conv_output_size raises ValueError when the kernel does not fit", public=True)

@@ -6,9 +6,17 @@ from grader.common import canonical_pair, check_bias, check_forward, method_chec
 from grader.interface import CONV_PATH
 
 POINTS = 8
-FUNCTIONS = ("conv2d_gemm",)
+ORDER = 70
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "conv2d_gemm": "conv2d",
+}
+HIDDEN_WEIGHT = 3  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv2d_gemm": CONV_PATH,
+}
+EXAMPLE_CALLS = {
+    "conv2d_gemm": canonical_pair,
 }
 DIRECT_CALLS = ("conv2d",)
 """The bias exercise also calls conv2d, on inputs where conv2d's classic bugs (a flipped kernel,

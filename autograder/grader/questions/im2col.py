@@ -8,9 +8,17 @@ from grader.common import check_im2col
 from grader.trusted import canonical
 
 POINTS = 10
-FUNCTIONS = ("im2col_loop",)
+ORDER = 20
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "im2col_loop": "im2col",
+}
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "im2col_loop": ("conv_output_size",),
+}
+EXAMPLE_CALLS = {
+    "im2col_loop": lambda: (canonical().X.copy(), 3),
 }
 
 

@@ -2,14 +2,29 @@
 from __future__ import annotations
 
 from grader.checks import check, positive_real
+from grader.common import canonical_pair
 
 POINTS = 6
-FUNCTIONS = ("strides_nchw", "strides_nhwc", "to_channels_last", "benchmark_channels_last")
+ORDER = 90
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "strides_nchw": "layout",
+    "strides_nhwc": "layout",
+    "to_channels_last": "layout",
+    "benchmark_channels_last": "layout",
+}
+HIDDEN_WEIGHT = 1  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "strides_nchw": (),
     "strides_nhwc": (),
     "to_channels_last": (),
     "benchmark_channels_last": (),
+}
+EXAMPLE_CALLS = {
+    "strides_nchw": lambda: ((1, 2, 3, 4),),
+    "strides_nhwc": lambda: ((1, 2, 3, 4),),
+    "to_channels_last": lambda: (canonical_pair()[0],),
+    "benchmark_channels_last": lambda: ((1, 1, 5, 5), (1, 1, 3, 3)),  # without CUDA the reference raises RuntimeError
 }
 
 

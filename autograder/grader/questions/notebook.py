@@ -7,5 +7,8 @@ from the solved notebook by tools/make_notebook.py.
 from __future__ import annotations
 
 POINTS = 6
-FUNCTIONS = ()
+ORDER = 110
+BUDGET_WEIGHT = 3  # it runs the student's whole notebook
+FUNCTIONS: dict[str, str] = {}
 PREREQUISITES: dict[str, tuple[str, ...]] = {}
+EXAMPLE_CALLS: dict = {}

@@ -6,10 +6,20 @@ from grader.common import canonical_pair, check_im2col, check_windows
 from grader.trusted import canonical
 
 POINTS = 10
-FUNCTIONS = ("sliding_windows", "im2col_strided")
+ORDER = 30
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "sliding_windows": "im2col",
+    "im2col_strided": "im2col",
+}
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "sliding_windows": ("conv_output_size",),
     "im2col_strided": ("conv_output_size",),
+}
+EXAMPLE_CALLS = {
+    "sliding_windows": lambda: (canonical_pair()[0], 3),
+    "im2col_strided": lambda: (canonical_pair()[0], 3),
 }
 
 

@@ -5,10 +5,24 @@ from grader.checks import check
 from grader.common import canonical_pair, check_unfold
 
 POINTS = 10
-FUNCTIONS = ("conv2d_unfold",)
+ORDER = 50
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "conv2d_unfold": "conv2d_torch",
+}
+HIDDEN_WEIGHT = 3  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv2d_unfold": (),
 }
+EXAMPLE_CALLS = {
+    "conv2d_unfold": lambda: _canonical_tensors(),
+}
+
+
+def _canonical_tensors():
+    import torch
+
+    return tuple(torch.from_numpy(a) for a in canonical_pair())
 
 
 @check("unfold", "canonical 5x5 forward, tensors in and out", public=True)

@@ -1,18 +1,36 @@
 """Question ``variants`` (10 points): 1x1, depthwise and separable convolutions, parameter counts."""
 from __future__ import annotations
 
+import numpy as np
+
 from grader.checks import check, torch_conv2d
-from grader.common import call_text
+from grader.common import call_text, canonical_pair
 from grader.interface import CONV_PATH
 
 POINTS = 10
-FUNCTIONS = ("conv1x1", "depthwise_conv2d", "separable_conv2d", "conv2d_params", "separable_params")
+ORDER = 80
+BUDGET_WEIGHT = 1
+FUNCTIONS = {
+    "conv1x1": "variants",
+    "depthwise_conv2d": "variants",
+    "separable_conv2d": "variants",
+    "conv2d_params": "variants",
+    "separable_params": "variants",
+}
+HIDDEN_WEIGHT = 5  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 PREREQUISITES = {
     "conv1x1": CONV_PATH + ("conv2d",),
     "depthwise_conv2d": CONV_PATH + ("conv2d",),
     "separable_conv2d": CONV_PATH + ("conv2d",),
     "conv2d_params": (),
     "separable_params": (),
+}
+EXAMPLE_CALLS = {
+    "conv1x1": lambda: (canonical_pair()[0], np.ones((2, 1, 1, 1))),
+    "depthwise_conv2d": canonical_pair,
+    "separable_conv2d": lambda: (*canonical_pair(), np.ones((2, 1, 1, 1))),
+    "conv2d_params": lambda: (3, 4, 3),
+    "separable_params": lambda: (256, 256, 3),
 }
 DIRECT_CALLS = ("conv2d",)
 """conv2d(..., groups=g) is graded here, with conv2d's prerequisites."""

@@ -7,12 +7,24 @@ from grader.checks import check, torch_conv2d
 from grader.common import call_text, canonical_pair
 
 POINTS = 10
+ORDER = 120
+BUDGET_WEIGHT = 1
+HIDDEN_WEIGHT = 2  # total weight of the hidden twin's checks: a public check is worth the same in `make check` and on Gradescope
 EXTRA_CREDIT = True
-FUNCTIONS = ("winograd_f23_matrices", "winograd_tile", "winograd_conv2d")
+FUNCTIONS = {
+    "winograd_f23_matrices": "winograd",
+    "winograd_tile": "winograd",
+    "winograd_conv2d": "winograd",
+}
 PREREQUISITES = {
     "winograd_f23_matrices": ("conv_output_size",),
     "winograd_tile": ("conv_output_size",),
     "winograd_conv2d": ("conv_output_size",),
+}
+EXAMPLE_CALLS = {
+    "winograd_f23_matrices": lambda: (),
+    "winograd_tile": lambda: (np.ones((4, 4)), np.ones((3, 3))),
+    "winograd_conv2d": canonical_pair,
 }
 
 

@@ -17,7 +17,7 @@ import sys
 import time
 
 import numpy as np
-from . import landlock, wire
+from . import landlock, limits, wire
 from .guard import EventPipe, Watch
 from .loader import StudentPackage, error_info
 from .probes import (
@@ -255,33 +255,31 @@ def confine_self() -> int:
         return 0
 
 
-def limit_self() -> None:
-    """rlimits, then (under root, where possible) the unprivileged user; before any student file."""
-    import resource
-
+def limit_self() -> dict:
+    """rlimits (memory measured from here on, limits.py), then under root the unprivileged user;
+    before any student file. What was set, for the ready message."""
     memory, cpu, fsize, cuda = (int(v) for v in os.environ["GRADER_RLIMITS"].split(","))
-    limit = resource.RLIMIT_DATA if cuda else resource.RLIMIT_AS  # CUDA maps tens of GiB it never touches
-    resource.setrlimit(limit, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if os.environ.get("GRADER_DEMOTE"):
-        uid, gid = (int(v) for v in os.environ["GRADER_DEMOTE"].split(":"))
-        os.setgroups([])
-        os.setgid(gid)
-        os.setuid(uid)
+    applied = limits.apply(memory, cpu, fsize, gpu=bool(cuda))
+    user = os.environ.get("GRADER_DEMOTE")
+    limits.demote(tuple(int(v) for v in user.split(":")) if user else None)
+    return applied
 
 
 def main():
     fd_in, fd_out = int(os.environ["GRADER_IN_FD"]), int(os.environ["GRADER_OUT_FD"])
     events = EventPipe(int(os.environ["GRADER_EVENT_FD"]))
-    limit_self()
-    abi = confine_self()
-    # no socket of any family, and every process it starts stays in its process group (one killpg ends them)
-    seccomp = deny_sockets(keep_process_group=True)
+    try:
+        applied = limit_self()
+        abi = confine_self()
+        # no socket of any family, every process it starts stays in its process group (one killpg
+        # ends them), and nothing of another process is reachable (signals, memory, tracing)
+        seccomp = deny_sockets(keep_process_group=True, isolate=True)
+    except BaseException as exc:  # no student code has run: the parent reports the grader's failure
+        wire.write_message(fd_out, {"ok": False, "fatal": f"{type(exc).__name__}: {exc}"[:500]})
+        raise
     for key in ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD", "GRADER_READ_PATHS", "GRADER_WRITE_PATHS", "GRADER_RLIMITS", "GRADER_DEMOTE"):
         os.environ.pop(key, None)
-    wire.write_message(fd_out, {"ok": True, "ready": True, "landlock": abi, "seccomp": seccomp})
+    wire.write_message(fd_out, {"ok": True, "ready": True, "landlock": abi, "seccomp": seccomp, "limits": applied})
     session = None
     while True:
         msg = wire.read_message_blocking(fd_in)

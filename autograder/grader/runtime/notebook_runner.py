@@ -9,7 +9,7 @@ notebook_process.py wrote, the write end of the report pipe, and the template's 
 - ``workdir``: the folder holding the notebook and its ``conv_gemm`` package; the cells run
   there (current directory and first on ``sys.path``), the only folder it may write;
 - ``env``: the whole environment the cells see (the template already put it in place);
-- ``read_paths``, ``rlimits`` (address space, CPU seconds, file size), ``user`` ([uid, gid] or
+- ``read_paths``, ``rlimits`` (memory beyond what it has imported, CPU seconds, file size: limits.py), ``user`` ([uid, gid] or
   null), ``cell_seconds`` (CPU seconds a cell may use; it may take ``WALL_FACTOR`` times as long
   in wall time, e.g. asleep).
 
@@ -35,11 +35,10 @@ import ctypes
 import json
 import os
 import re
-import resource
 import signal
 import sys
 
-from . import landlock
+from . import landlock, limits
 from . import seccomp_filter
 
 MAX_STR = 4096  # characters of one answer string
@@ -166,16 +165,9 @@ def confine(job: dict, parent: int) -> dict:
     """Every restriction, before the first cell; what was applied. ``parent``: the template's
     pid (the runner dies with it)."""
     memory, cpu, fsize = job["rlimits"]
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    limits.apply(memory, cpu, fsize, gpu=limits.gpu_present())  # memory beyond what the template imported
     netns = isolate_network()
-    if job.get("user"):
-        uid, gid = job["user"]
-        os.setgroups([])
-        os.setgid(gid)
-        os.setuid(uid)
+    limits.demote(tuple(job["user"]) if job.get("user") else None)
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after the user switch, which clears it
     if os.getppid() != parent:
@@ -185,7 +177,7 @@ def confine(job: dict, parent: int) -> dict:
         abi = landlock.restrict([*narrowed(job["read_paths"], os.getpid()), here], [job["workdir"], "/dev/null"])
     except OSError:
         abi = 0
-    filtered = seccomp_filter.deny_sockets(keep_process_group=True, freeze_limits=True)
+    filtered = seccomp_filter.deny_sockets(keep_process_group=True, freeze_limits=True, isolate=True)
     return {"landlock": abi, "seccomp": filtered, "netns": netns, "uid": os.getuid()}
 
 

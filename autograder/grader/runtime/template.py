@@ -1,6 +1,6 @@
 """The templates: processes that import once, then fork every process that runs student code.
 
-Started by sandbox.Template as ``python -m grader_runtime.template`` with the children's
+Started by template_process.Template as ``python -m grader_runtime.template`` with the children's
 scrubbed environment, as the grader's user; a template runs no student code. It stays
 single-threaded (one BLAS/OpenMP thread: nothing to lose in a fork), so a forked process starts
 with everything imported, then confines itself from scratch exactly as a freshly started one
@@ -49,9 +49,26 @@ import time
 import numpy  # noqa: F401 - imported once, here, for every child
 
 from . import child  # the child's own code, imported before any fork
-from . import notebook_runner, seccomp_filter
+from . import limits, notebook_runner, seccomp_filter
 
 FD_NAMES = ("GRADER_IN_FD", "GRADER_OUT_FD", "GRADER_EVENT_FD")
+RUNTIME_FAILED = 70  # EX_SOFTWARE: a forked process's own code failed (never 0: that hid the cause)
+
+
+TEMPLATE_OOM_SCORE = 500  # killed for memory after its children (1000), before the grader
+RESERVED: list = []  # address space held by reserve_like_cuda, for the template's lifetime
+
+
+def reserve_like_cuda() -> None:
+    """``GRADER_TEMPLATE_RESERVE=BYTES``: map that much inaccessible address space before forking,
+    as CUDA builds of torch do at import (about 3 GB): the field tests' stand-in for such a build,
+    on a machine that has the CPU build. Counts in the address space, never in memory used."""
+    size = int(os.environ.get("GRADER_TEMPLATE_RESERVE") or 0)
+    if size > 0:
+        import mmap
+
+        RESERVED.append(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS,
+                                  prot=0))  # PROT_NONE
 
 
 NOTEBOOK_PRELOADS = ("matplotlib.pyplot", "otter")
@@ -100,7 +117,9 @@ def _detach(sock: socket.socket) -> None:
 
 
 def run_child(sock: socket.socket, fds: list[int], request: dict) -> None:
-    """In the forked package child: its pipes, its work folder, then child.main()."""
+    """In the forked package child: its pipes, its work folder, then child.main(). An exception
+    that reaches here is the runtime's own (child.main answers for student code): exit code 70."""
+    code = RUNTIME_FAILED
     try:
         _detach(sock)
         work = request["work"]
@@ -111,8 +130,9 @@ def run_child(sock: socket.socket, fds: list[int], request: dict) -> None:
         # its own folder is the one it may write (with /dev/null and a GPU's devices)
         os.environ["GRADER_WRITE_PATHS"] = os.pathsep.join([work, os.environ.get("GRADER_WRITE_PATHS", "")])
         child.main()
+        code = 0
     finally:
-        os._exit(0)
+        os._exit(code)
 
 
 def run_notebook(sock: socket.socket, fds: list[int], request: dict) -> None:
@@ -228,12 +248,19 @@ def serve(sock: socket.socket, start) -> None:
 
 def main() -> None:
     sock = socket.socket(fileno=int(os.environ.pop("GRADER_TEMPLATE_FD")))
+    limits.prefer_oom_kill(TEMPLATE_OOM_SCORE)
+    limits.undumpable()  # nothing of its user's (a child of another submission) reads its memory
     notebook = os.environ.pop("GRADER_TEMPLATE_ROLE", "") == "notebook"
-    if notebook:
-        seccomp_filter.preload()
-        freeze()
-    else:
-        warm()
+    try:
+        if notebook:
+            seccomp_filter.preload()
+            freeze()
+        else:
+            warm()
+        reserve_like_cuda()
+    except BaseException as exc:  # a broken environment (torch that cannot import): say why, for the grader to report
+        sock.sendall(json.dumps({"ready": False, "fatal": f"{type(exc).__name__}: {exc}"[:500]}).encode() + b"\n")
+        raise
     sock.sendall(b'{"ready": true}\n')
     serve(sock, run_notebook if notebook else run_child)
 

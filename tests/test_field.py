@@ -1,0 +1,217 @@
+"""The machines students and instructors really have, reproduced on this one.
+
+- older kernels: Landlock capped at ABI 0, 1, 4 and 5 (GRADER_LANDLOCK_ABI_MAX), no seccomp
+  (GRADER_NO_SECCOMP), a CUDA build of torch (GRADER_TEMPLATE_RESERVE: 8 GiB of reserved address
+  space in the template, as such a build maps at import): the reference and an independent
+  correct package keep every point;
+- a class graded beside a signal thrower (as root and as an ordinary user) and beside a
+  shared-memory hog under Gradescope's 768 MiB: every honest score kept, every results.json
+  written, the attacker gains nothing;
+- a broken environment: the preflight stops `grade` and `check` with the cause (exit 3), and
+  run_autograder's results.json says the submission was not graded.
+
+Attacks run inside a PID namespace of their own (``unshare --pid``): ``kill(-1)`` there reaches
+only this test's own grading run, never another process of this machine.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SOLUTIONS
+from corpus import build
+from grader.engine import grade_submission
+from grader.questions import QUESTION_IDS
+
+TESTS = ROOT / "tests"
+INDEPENDENT = TESTS / "packages" / "independent" / "conv_gemm"
+CODE = [q for q in QUESTION_IDS if q != "notebook"]
+RESERVE_8_GIB = str(8 << 30)
+ATTACKS = TESTS / "field"
+
+
+def _full_marks(report) -> None:
+    assert report.error is None, report.error
+    lost = {q: (e.score, e.max_score, [c.feedback for c in e.checks if not c.passed and not c.skipped][:2])
+            for q, e in report.questions.items() if e.score != e.max_score or e.flags}
+    assert not lost, lost
+
+
+def test_reference_keeps_every_point_under_a_cuda_builds_reservation(monkeypatch):
+    """The cheap stand-in for the CUDA wheel a student's pip installs (kept in the fast set)."""
+    monkeypatch.setenv("GRADER_TEMPLATE_RESERVE", RESERVE_8_GIB)
+    report = grade_submission(SOLUTIONS, questions=["cost", "unfold", "variants"])
+    _full_marks(report)
+    assert report.environment["address_limit"] > 8 << 30  # measured past the reservation
+    assert report.environment["data_limit"] < 4 << 30  # and what is really used stays bounded
+
+
+FIELD = {
+    "landlock ABI 0": {"GRADER_LANDLOCK_ABI_MAX": "0"},
+    "landlock ABI 1": {"GRADER_LANDLOCK_ABI_MAX": "1"},
+    "landlock ABI 4": {"GRADER_LANDLOCK_ABI_MAX": "4"},
+    "landlock ABI 5": {"GRADER_LANDLOCK_ABI_MAX": "5"},
+    "no seccomp": {"GRADER_NO_SECCOMP": "1"},
+    "CUDA build's reservation": {"GRADER_TEMPLATE_RESERVE": RESERVE_8_GIB},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("package", [SOLUTIONS, INDEPENDENT], ids=["reference", "independent"])
+@pytest.mark.parametrize("machine", list(FIELD))
+def test_correct_packages_keep_every_point_on_every_machine(machine, package, monkeypatch):
+    for key, value in FIELD[machine].items():
+        monkeypatch.setenv(key, value)
+    report = grade_submission(package, questions=CODE)
+    _full_marks(report)
+    cap = FIELD[machine].get("GRADER_LANDLOCK_ABI_MAX")
+    if cap is not None:
+        assert report.environment["landlock_abi"] <= int(cap)
+    assert report.environment["seccomp"] is ("GRADER_NO_SECCOMP" not in FIELD[machine])
+
+
+# ---------------------------------------------------------------- a class beside attackers
+def _pid_namespace() -> str | None:
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return "needs root and unshare (attacks run in a PID namespace of their own)"
+    if subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"], capture_output=True).returncode != 0:
+        return "unshare --pid is not permitted here"
+    return None
+
+
+needs_pid_namespace = pytest.mark.skipif(_pid_namespace() is not None, reason=str(_pid_namespace()))
+
+
+def _class(folder: Path, attack: str) -> Path:
+    """A class of three: the attacker (the reference with the attack appended), and two honest students."""
+    build(folder / "attacker", ATTACKS / attack)
+    shutil.copytree(INDEPENDENT, folder / "honest_independent")
+    build(folder / "honest_reference")
+    os.chmod(folder, 0o755)
+    return folder
+
+
+def _grade_class(folder: Path, out: Path, user: str | None = None, wrap=lambda argv: argv, workers: int = 2,
+                 **env) -> subprocess.CompletedProcess:
+    """``python -m grader grade`` on ``folder``, in a PID namespace of its own."""
+    argv = [sys.executable, "-m", "grader", "grade", str(folder), "--out", str(out), "--workers", str(workers)]
+    if user:
+        argv = [shutil.which("runuser"), "-u", user, "--", *argv]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "autograder"), "GRADER_LANDLOCK_ABI_MAX": "5", **env}
+    return subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", *wrap(argv)], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=900)
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    rows = {}
+    for student in ("attacker", "honest_independent", "honest_reference"):
+        data = json.loads((out / student / "results.json").read_text())  # every submission has one
+        rows[student] = data
+    return rows
+
+
+def _assert_honest_kept_everything(out: Path, reference_total: float) -> dict:
+    rows = _rows(out)
+    for student in ("honest_independent", "honest_reference"):
+        assert rows[student]["score"] == pytest.approx(reference_total), (student, rows[student]["score"])
+    assert rows["attacker"]["score"] <= reference_total + 1e-9
+    return rows
+
+
+@pytest.fixture(scope="module")
+def reference_total() -> float:
+    return grade_submission(SOLUTIONS).total
+
+
+@pytest.fixture
+def ordinary_user():
+    """An ordinary user who can read this repository and its environment (created and removed here)."""
+    name = f"cgfield{os.getpid() % 100000}"
+    if os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("runuser") is None:
+        pytest.skip("needs root with useradd and runuser to create an ordinary user")
+    made = subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"useradd failed: {made.stderr.strip()}")
+    try:
+        yield name
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+
+
+@pytest.mark.slow
+@needs_pid_namespace
+@pytest.mark.parametrize("as_user", [False, True], ids=["root", "ordinary user"])
+def test_signal_thrower_costs_no_one_anything(as_user, reference_total, tmp_path, request):
+    """Landlock capped at 5 (no signal scoping): a thread sends SIGKILL to every process it can
+    name, every 20 ms, in every child of the attacker, while two honest students are graded."""
+    parent = Path(os.environ.get("TMPDIR", "/tmp")) / f"conv-gemm-field-{os.getpid()}"
+    parent.mkdir(mode=0o755)
+    try:
+        folder, out = _class(parent / "class", "signal_thrower.py"), parent / "out"
+        user = request.getfixturevalue("ordinary_user") if as_user else None
+        if user:
+            out.mkdir()
+            subprocess.run(["chown", "-R", f"{user}:", str(parent)], check=True)
+        proc = _grade_class(folder, out, user)
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        rows = _assert_honest_kept_everything(out, reference_total)
+        assert "signal 9" not in json.dumps(rows["honest_reference"]) + json.dumps(rows["honest_independent"])
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.mark.slow
+@needs_pid_namespace
+def test_shared_memory_hog_under_gradescopes_memory_costs_no_one_anything(reference_total, tmp_path):
+    from test_gradescope import DefaultContainer
+
+    container = DefaultContainer(f"conv-gemm-field-{os.getpid()}")
+    try:
+        for leftover in Path("/dev/shm").glob("conv-gemm-hog-*"):  # an earlier run's, had confinement failed
+            leftover.unlink()
+        folder, out = _class(tmp_path / "class", "shared_memory_hog.py"), tmp_path / "out"
+        proc = _grade_class(folder, out, wrap=container.wrap, workers=1)  # as Gradescope: one grading at a time
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        _assert_honest_kept_everything(out, reference_total)
+        assert not container.leftover()
+        assert not list(Path("/dev/shm").glob("conv-gemm-hog-*")), "the hog wrote into /dev/shm"
+    finally:
+        container.close()
+        for leftover in Path("/dev/shm").glob("conv-gemm-hog-*"):
+            leftover.unlink()
+
+
+# ---------------------------------------------------------------- a broken environment
+BROKEN = {"GRADER_TEMPLATE_RESERVE": str(1 << 60)}  # the template cannot map it: no sandbox can start
+
+
+@pytest.mark.slow
+def test_broken_environment_stops_grade_and_check_with_the_cause(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "autograder"), **BROKEN}
+    grade = subprocess.run([sys.executable, "-m", "grader", "grade", str(tmp_path), "--out", str(tmp_path / "out")],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert grade.returncode == 3, grade.stderr
+    assert "the grader cannot run student code on this machine" in grade.stderr and "Cannot allocate memory" in grade.stderr
+    assert not (tmp_path / "out").exists()  # nothing graded, nothing written
+    check = subprocess.run([sys.executable, "-m", "grader", "check", str(SOLUTIONS)], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert check.returncode == 3, check.stdout + check.stderr
+    assert "not your code's fault" in check.stderr and "Score" not in check.stdout
+
+
+@pytest.mark.slow
+def test_broken_environment_gives_a_not_graded_results_json(tmp_path):
+    root = tmp_path / "autograder"
+    build(root / "submission")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "autograder"), **BROKEN}
+    proc = subprocess.run([sys.executable, "-m", "grader", "gradescope", "--root", str(root)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["score"] == 0 and "not at fault" in data["output"] and "course staff" in data["output"]
+    assert "GRADER ERROR" in proc.stdout
