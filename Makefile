@@ -8,6 +8,14 @@ GRADER := PYTHONPATH=autograder $(PY) -m grader
 
 SUBMISSIONS ?= autograder/samples
 OUT ?= grades
+# optional for `make grade`: WORKERS=n, LAYOUT=canvas|moodle|blackboard|gradescope|classroom|plain,
+# SHARD=K/N, COMPARE=PREVIOUS_OUT (docs/lms.md)
+WORKERS ?=
+LAYOUT ?=
+SHARD ?=
+COMPARE ?=
+GRADE_OPTS = $(if $(WORKERS),--workers "$(WORKERS)") $(if $(LAYOUT),--layout "$(LAYOUT)") $(if $(SHARD),--shard "$(SHARD)") \
+	$(if $(COMPARE),--compare "$(COMPARE)")
 Q ?=
 TORCH_INDEX_URL ?=
 TORCH_VERSION := $(shell sed -n 's/^torch==//p' requirements.txt)
@@ -15,6 +23,7 @@ TORCH_VERSION := $(shell sed -n 's/^torch==//p' requirements.txt)
 .PHONY: help venv sandbox-access test test-fast grade check autograder release assignments samples question bench bench-ref gpu-check
 help:
 	@echo "make grade [SUBMISSIONS=DIR OUT=DIR2]   grade a class folder (default: the bundled samples) into grades/"
+	@echo "           [WORKERS=n LAYOUT=name SHARD=K/N COMPARE=PREVIOUS_OUT]   LMS exports, shards, regrades: docs/lms.md"
 	@echo "make check [Q=ID]                       what a student runs: the public checks on assignments/ (Q: one question, e.g. Q=conv2d)"
 	@echo "make test                               run the repository's own test suite (all of it, as CI does)"
 	@echo "make test-fast                          the tests not marked slow (no corpus grading, no container runs)"
@@ -29,7 +38,7 @@ help:
 	@echo "make venv                               only set up .venv from requirements.txt (every target does this first)"
 	@echo "make sandbox-access                     under root: let the sandbox user run .venv's Python (grade and test do this)"
 	@echo "make help                               this list"
-	@echo "Variables: SUBMISSIONS, OUT (grade), Q (check), PYTHON (the interpreter that makes .venv, default python3),"
+	@echo "Variables: SUBMISSIONS, OUT, WORKERS, LAYOUT, SHARD, COMPARE (grade), Q (check), PYTHON (the interpreter that makes .venv, default python3),"
 	@echo "  TORCH_INDEX_URL (where pip takes torch from; https://download.pytorch.org/whl/cpu gives the 1.3 GB CPU build)"
 
 # The stamp holds the sha256 of the requirements.txt the venv was installed from: a fresh clone
@@ -74,7 +83,7 @@ question: $(STAMP)
 
 # the bundled samples are rebuilt only when they are what is graded
 grade: $(STAMP) sandbox-access $(if $(filter autograder/samples,$(SUBMISSIONS)),samples)
-	$(GRADER) grade $(SUBMISSIONS) --out $(OUT)
+	$(GRADER) grade "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_OPTS)
 
 check: $(STAMP)
 	$(GRADER) check assignments $(foreach q,$(Q),--question $(q))

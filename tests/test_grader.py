@@ -137,7 +137,10 @@ def test_gradebook_csv_and_json(graded):
     out = graded["out"]
     with open(out / "grades.csv") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["student", "total", "max_total", *QUESTION_IDS, "submission", "flags"]
+    # the contract's columns first, then the status (graded / grader error / nothing gradable) and the rest
+    assert rows[0][: 4 + len(QUESTION_IDS)] == ["student", "total", "max_total", *QUESTION_IDS, "status"]
+    assert {"submission", "flags", "notes"} <= set(rows[0])
+    assert {r[3 + len(QUESTION_IDS)] for r in rows[1:]} <= {"graded", "nothing gradable"}
     by_student = {r[0]: r for r in rows[1:]}
     assert set(by_student) == set(graded["results"])
     complete = by_student["complete"]

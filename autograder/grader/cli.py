@@ -1,4 +1,4 @@
-"""Command line: `python -m grader grade DIR --out OUT`, `check DIR`, `gradescope`.
+"""Command line: `python -m grader grade DIR --out OUT`, `merge OUT1 OUT2 ... --out OUT`, `check DIR`, `gradescope`.
 
 Run from the repository with ``PYTHONPATH=autograder`` (the Makefile does this).
 """
@@ -24,6 +24,17 @@ def main(argv=None) -> int:
     g.add_argument("--seed", type=int, default=None,
                    help="one seed for every submission (default: each student's own, derived from the folder name)")
     g.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: the number of cores)")
+    g.add_argument("--layout", default=None, help="how the class folder is laid out: plain, canvas, moodle, blackboard, "
+                   "gradescope, classroom (default: recognised from the names in it)")
+    g.add_argument("--shard", default=None, metavar="K/N",
+                   help="grade only share K of N (K from 1; slurm/N or k8s/N: from the array task or job index)")
+    g.add_argument("--compare", type=Path, default=None, metavar="PREVIOUS_OUT",
+                   help="after grading, print and write (changes.csv) who changed since that gradebook and which checks flipped")
+    g.add_argument("--assignment", default=None,
+                   help="the assignment's column in canvas_import.csv, as Canvas names it (e.g. 'Convolution as GEMM (123456)')")
+    m = sub.add_parser("merge", help="join the gradebooks of shards (grade --shard) into one")
+    m.add_argument("shards", type=Path, nargs="+")
+    m.add_argument("--out", type=Path, required=True)
     g.add_argument("--allow-unconfined", action="store_true",
                    help="grade even where student code cannot be confined (no Landlock, or neither seccomp nor Landlock 6 "
                         "to keep submissions apart); every row of the gradebook then says so")
@@ -46,22 +57,29 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "grade":
         return cmd_grade(args)
+    if args.command == "merge":
+        return cmd_merge(args)
     if args.command == "check":
         return cmd_check(args)
     return cmd_gradescope(args)
 
 
 def cmd_grade(args) -> int:
-    from grader.instructor.gradebook import grade_folder, summary_table
-
+    """Exit 0 when every submission was graded; 1 when nothing gradable was found in the whole class
+    (the gradebook is still written); 2 when the class folder, an option or the machine's
+    confinement is wrong, before grading anything; 3 when the grader failed: it cannot run here
+    (the preflight), or it failed on a submission (that row says 'grader error')."""
     from grader.access import SandboxUnavailable, sandbox_user
+    from grader.instructor import compare, records
+    from grader.instructor.gradebook import grade_folder, summary_table
+    from grader.instructor.layouts import ClassFolderError
+    from grader.instructor.shards import parse_shard
 
-    if not args.submissions.is_dir():
-        print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
-        return 2
     try:
+        shard = parse_shard(args.shard) if args.shard else None
+        previous = records.load(args.compare)[1] if args.compare else None  # before OUT is rewritten: it may be the same folder
         sandbox_user()  # under root: an unprivileged user for student code, or stop before grading anything
-    except SandboxUnavailable as exc:
+    except (ValueError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     facts = environment_or_none()
@@ -78,16 +96,53 @@ def cmd_grade(args) -> int:
         os.environ["GRADER_ALLOWED_UNCONFINED"] = "; ".join(missing)  # recorded in every submission's environment
         print(f"warning: grading without confinement ({'; '.join(missing)}), as --allow-unconfined asks", file=sys.stderr)
     start = time.monotonic()
-    results = grade_folder(args.submissions, args.out, seed=args.seed, workers=args.workers, progress=sys.stderr.isatty())
-    print(summary_table(results))
-    print(f"\n{len(results)} submission(s) graded in {time.monotonic() - start:.1f} s; "
-          f"wrote {args.out / 'grades.csv'}, {args.out / 'histogram.png'} and {args.out}/<student>/results.json + feedback.md")
-    failed = [r for r in results if r.error]
+    try:
+        grade_folder(args.submissions, args.out, seed=args.seed, workers=args.workers, progress=sys.stderr.isatty(),
+                     layout=args.layout, shard=shard, assignment=args.assignment)
+    except ClassFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    meta, rows = records.load(args.out)
+    print(f"class folder read as the {meta['layout']} layout" + (f"; shard {meta['shard']}: {len(rows)} of {len(meta['class'])}" if shard else ""))
+    print(summary_table(rows))
+    print(f"\n{len(rows)} submission(s) graded in {time.monotonic() - start:.1f} s; "
+          f"wrote {args.out / 'grades.csv'}, needs_look.csv, histogram.png and {args.out}/<student>/results.json + feedback.md")
+    if previous is not None:
+        changes = compare.compare(previous, rows)
+        compare.write_changes(args.out / "changes.csv", changes)
+        print("\n" + compare.changes_table(changes) + f"\n(wrote {args.out / 'changes.csv'})")
+    return _verdict(rows, whole_class=shard is None)
+
+
+def _verdict(rows, whole_class: bool = True) -> int:
+    from grader.instructor.records import GRADER_ERROR, NOTHING
+
+    failed = [r for r in rows if r.status == GRADER_ERROR]
     if failed:
-        print(f"\nerror: the grader failed on {len(failed)} submission(s), which are NOT graded (grades.csv marks them): "
-              + "; ".join(f"{r.student}: {r.error}" for r in failed[:5]), file=sys.stderr)
+        print(f"\nerror: the grader failed on {len(failed)} submission(s), which are NOT graded (grades.csv says 'grader "
+              "error'; not the students' fault): " + "; ".join(f"{r.student}: {r.error}" for r in failed[:5]), file=sys.stderr)
         return 3
+    if whole_class and rows and all(r.status == NOTHING for r in rows):  # a shard's share may be only such students
+        print("\nerror: nothing gradable was found in any submission (no assignment files, no notebook). "
+              "Is this the right folder, or does it need --layout?", file=sys.stderr)
+        return 1
     return 0
+
+
+def cmd_merge(args) -> int:
+    from grader.instructor import records
+    from grader.instructor.gradebook import summary_table
+    from grader.instructor.shards import merge
+
+    try:
+        merge(args.shards, args.out)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = records.load(args.out)[1]
+    print(summary_table(rows))
+    print(f"\nmerged {len(args.shards)} shard(s), {len(rows)} submission(s), into {args.out}")
+    return _verdict(rows)
 
 
 def environment_or_none() -> dict | None:

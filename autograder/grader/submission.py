@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.interface import MODULE_FUNCTIONS, TRUSTED_MODULES
+from grader.unpack import UnpackBudget, unpack_zip
 
 MAX_FILE_BYTES = 1 << 20
-MAX_ZIP_BYTES = 50 << 20
-MAX_ZIP_ENTRIES = 2000
 MAX_DEPTH = 8
 """How deep below the submission's root its files are looked for (never recursion on its depth)."""
 MAX_FOLDERS = 5000
@@ -29,9 +26,13 @@ class Submission:
         return self.package_dir is not None and (self.package_dir / f"{name}.py").is_file()
 
 
-def student_name(path: Path) -> str:
-    name = path.name[:-4] if path.name.endswith(".zip") else path.name
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "unnamed"
+def student_name(path: Path | str) -> str:
+    """A folder-safe name from a submission's file or folder name (or any text): letters, digits,
+    ``-_.`` kept, the rest ``_``; never empty, never only dots."""
+    name = Path(path).name if isinstance(path, Path) else str(path)
+    name = name[:-4] if name.endswith(".zip") else name
+    name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:120]
+    return name if name.strip(".") else "unnamed"
 
 
 def walk_folders(root: Path, max_depth: int = MAX_DEPTH) -> tuple[list[Path], bool]:
@@ -55,43 +56,10 @@ def walk_folders(root: Path, max_depth: int = MAX_DEPTH) -> tuple[list[Path], bo
     return found, cut
 
 
-def extract_zip(zip_path: Path, dest: Path, depth: int = 0) -> list[str]:
-    """Safe extraction: no absolute paths, no '..', no links, bounded size, count and depth;
-    a zip inside the zip (a student who zipped the zip) is unpacked in place, once."""
-    problems = []
-    try:
-        with zipfile.ZipFile(zip_path) as zf:
-            infos = zf.infolist()
-            if len(infos) > MAX_ZIP_ENTRIES:
-                return [f"the zip has {len(infos)} entries; at most {MAX_ZIP_ENTRIES} are read"]
-            total = 0
-            for info in infos:
-                parts = Path(info.filename).parts
-                if info.filename.startswith("/") or ".." in parts or stat.S_ISLNK(info.external_attr >> 16):
-                    problems.append(f"skipped unsafe entry {info.filename!r}")
-                    continue
-                if info.is_dir() or "__MACOSX" in parts or parts[-1].startswith("._") or parts[-1] == ".DS_Store":
-                    continue
-                if len(parts) > MAX_DEPTH + 2:
-                    if not any("folders nested deeper" in p for p in problems):
-                        problems.append(f"entries nested deeper than {MAX_DEPTH + 2} folders were not read")
-                    continue
-                total += info.file_size
-                if total > MAX_ZIP_BYTES:
-                    problems.append("the zip is larger than 50 MB uncompressed; the rest was not read")
-                    break
-                target = dest.joinpath(*parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out)
-                if target.suffix == ".zip" and depth == 0:
-                    inner = target.with_suffix("")
-                    if not inner.exists():
-                        inner.mkdir()
-                        problems += extract_zip(target, inner, depth + 1)
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, NotImplementedError, EOFError) as exc:
-        problems.append(f"could not read the zip: {type(exc).__name__}: {str(exc)[:200]}")
-    return problems
+def extract_zip(zip_path: Path, dest: Path, budget: UnpackBudget | None = None) -> list[str]:
+    """A submission handed in as a zip, unpacked into ``dest`` under one budget for the whole
+    submission (grader.unpack: bytes, files, depth, zips inside zips); the problems met."""
+    return list(unpack_zip(Path(zip_path), Path(dest), budget or UnpackBudget()))
 
 
 def locate(root: Path, student: str) -> Submission:
