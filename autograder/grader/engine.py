@@ -34,6 +34,7 @@ from grader.submission import (
     student_name,
 )
 from grader.trusted import trusted_files
+from grader.unpack import UnpackBudget, copy_tree, unpack_zips_in
 
 DEFAULT_SEED = 20261124
 DEFAULT_BUDGET_SECONDS = 480.0
@@ -107,8 +108,11 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             unpacked.mkdir()
             problems += extract_zip(source, unpacked)
             sub = locate(unpacked, student)
-        elif source.is_dir():
-            sub = locate(source, student)
+        elif source.is_dir():  # copied under one unpacking budget, every zip in it opened (Gradescope, make check)
+            unpacked, budget_left = root / "unpacked", UnpackBudget()
+            problems += copy_tree(source, unpacked, budget_left)
+            problems += [p for p in unpack_zips_in(unpacked, budget_left) if p not in problems]
+            sub = locate(unpacked, student)
         else:
             sub = Submission(student, None, None, [f"{source.name} is neither a folder nor a .zip"])
         stage_package(sub, scratch.package, trusted_files())
