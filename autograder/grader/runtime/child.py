@@ -24,12 +24,17 @@ from .probes import (
     CallTracer,
     Nothing,
     autograd_graph,
+    conv_op_names,
     counting_array,
     op_recorder,
+    refuse_conv_ops,
     shifted_view,
     vector_jacobian,
 )
-from .rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
+from .rules import CONV_FREE_MODULES, CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
+
+CONV_OPS: tuple[str, ...] = ()
+"""The dispatcher's convolution ops, listed once by the template's warm-up (probes.conv_op_names)."""
 from .seccomp_filter import deny_sockets
 
 
@@ -201,6 +206,8 @@ def warm_up_torch() -> None:
     import torch
     import torch.nn.functional as F
 
+    global CONV_OPS
+    CONV_OPS = conv_op_names(CONV_OP)
     x = torch.ones(1, 1, 3, 3, requires_grad=True)
     with op_recorder(lambda kind, detail: None, "op", CONV_OP):
         y = F.unfold(x, 2)
@@ -220,6 +227,9 @@ def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
     np.random.seed(seed % 2**32)  # student code that draws random numbers draws the same ones each run
     if session.numpy_only:
         guard_numpy(session)
+    if msg["modules"] and set(msg["modules"]) <= set(CONV_FREE_MODULES):
+        # kept on the session: destroying the libraries would give the kernels back
+        session.conv_kernels = refuse_conv_ops(session.emit, CONV_OPS or conv_op_names(CONV_OP))
     session.package.install()
     session.package.import_package(run_init=bool(msg.get("run_init", True)))
     modules = {}

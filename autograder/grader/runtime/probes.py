@@ -83,6 +83,55 @@ def op_recorder(emit, kind: str, pattern=None):
     return Recorder()
 
 
+CONV_OP_KEYS = ("CPU", "QuantizedCPU", "CUDA", "QuantizedCUDA")
+"""The backend keys a convolution op's kernel is registered under (a key this build lacks is skipped)."""
+
+
+def conv_op_names(pattern) -> tuple[str, ...]:
+    """Every operator in torch's dispatcher, of any namespace (aten, mkldnn, quantized, ...),
+    whose name is a convolution (``pattern``: rules.CONV_OP)."""
+    import torch
+
+    return tuple(sorted(n for n in torch._C._dispatch_get_all_op_names() if pattern.search(n.split("::")[-1])))
+
+
+def refuse_conv_ops(emit, names) -> list:
+    """Replace the backend kernel of every convolution op in ``names`` with one that reports the
+    op (an ``op`` event) and raises, in this process only.
+
+    The dispatcher reaches a backend kernel whatever Python did on the way: popped dispatch
+    modes, ``torch.autograd.Function``, ``torch.ops.aten.*``, ``torch._C._nn``, no_grad.
+    Returns the libraries, which must be kept alive (their destruction restores the kernels).
+    """
+    import warnings
+
+    import torch
+
+    libraries = {}
+
+    def refusing(name):
+        def kernel(*args, **kwargs):
+            emit("op", name.replace(" ", "_")[:80])
+            raise RuntimeError(f"{name} is a convolution op: it is refused while conv2d_unfold is graded")
+
+        return kernel
+
+    with warnings.catch_warnings():  # "overriding a previously registered kernel": that is the point
+        warnings.simplefilter("ignore")
+        for full in names:
+            namespace, _, op = full.partition("::")
+            try:
+                lib = libraries.get(namespace) or libraries.setdefault(namespace, torch.library.Library(namespace, "IMPL"))
+            except Exception:  # noqa: BLE001 - a namespace this build cannot extend
+                continue
+            for key in CONV_OP_KEYS:
+                try:
+                    lib.impl(op, refusing(full), key)
+                except Exception:  # noqa: BLE001 - no such key in this build, or no schema for it
+                    pass
+    return list(libraries.values())
+
+
 def _outside_dynamo(fn) -> None:
     """Keep Dynamo out of ``fn`` the way torch does for every mode's ``__torch_dispatch__``
     (``torch._disable_dynamo``), without importing Dynamo where nothing has.
