@@ -23,6 +23,7 @@ from .loader import StudentPackage, error_info
 from .probes import (
     CallTracer,
     Nothing,
+    Observer,
     autograd_graph,
     conv_op_names,
     counting_array,
@@ -35,7 +36,10 @@ from .rules import CONV_FREE_MODULES, CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_
 
 CONV_OPS: tuple[str, ...] = ()
 """The dispatcher's convolution ops, listed once by the template's warm-up (probes.conv_op_names)."""
+from .provenance import nested_codes, observe_threads, student_code_test
 from .seccomp_filter import deny_sockets
+
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class Session:
@@ -46,8 +50,14 @@ class Session:
         self.package_dir = msg["package_dir"]
         self.numpy_only = bool(msg["numpy_only"])
         self.trusted_files = {os.path.join(self.package_dir, f"{m}.py") for m in msg["trusted"]}
+        standins, standin_codes = build_standins(msg.get("standins") or {})
+        # code is the grader's or a library's only if Python compiled it from a file the child cannot write
+        readonly = {sys.prefix, sys.base_prefix, RUNTIME_DIR}
+        self.is_student = student_code_test(self.package_dir, self.trusted_files,
+                                            sorted(readonly | {os.path.realpath(p) for p in readonly}), standin_codes)
+        self.observer = Observer(self.emit, self.is_student, self.numpy_only)
         self.package = StudentPackage(self.package_dir, {k: list(v) for k, v in msg["module_functions"].items()},
-                                      build_standins(msg.get("standins") or {}), float(msg.get("import_seconds") or 10),
+                                      standins, float(msg.get("import_seconds") or 10),
                                       msg.get("known_broken") or {},
                                       {k: float(v) for k, v in ((msg.get("standins") or {}).get("delays") or {}).items()}, delayed,
                                       msg.get("compiled") or {})
@@ -55,18 +65,21 @@ class Session:
     def error(self, exc: BaseException) -> dict:
         return error_info(exc, self.package_dir)
 
-    def student_file(self, path: str) -> bool:
-        return path.startswith(self.package_dir + os.sep) and path not in self.trusted_files
+    def thread_probes(self):
+        """What each thread started in this child runs inside, besides the trace function: in a
+        NumPy task, the recorder of torch ops (dispatch modes are per thread)."""
+        return op_recorder(self.emit, "torchop") if self.numpy_only and "torch" in sys.modules else Nothing()
 
 
-def build_standins(spec: dict) -> dict:
+def build_standins(spec: dict) -> tuple[dict, frozenset]:
     """The grader's stand-ins for the prerequisites, from the source the parent sent
-    (``spec``: ``{"source": text, "names": [...], "delays": {...}}``)."""
+    (``spec``: ``{"source": text, "names": [...], "delays": {...}}``), and their code objects."""
     if not spec.get("names"):
-        return {}
+        return {}, frozenset()
     namespace = {"__name__": "grader_standins"}
-    exec(compile(spec["source"], "<grader stand-ins>", "exec"), namespace)
-    return {name: namespace[name] for name in spec["names"]}
+    code = compile(spec["source"], "<grader stand-ins>", "exec")
+    exec(code, namespace)
+    return {name: namespace[name] for name in spec["names"]}, nested_codes(code)
 
 
 def delayed(fn, seconds: float):
@@ -217,9 +230,10 @@ def warm_up_torch() -> None:
 
 def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
     session = Session(msg, events)
-    session.watch = Watch(events, session.student_file, (sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
+    session.watch = Watch(events, session.is_student, (sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
                                                          os.path.realpath(sys.base_prefix)))
     session.watch.install()  # before the first line of student code
+    observe_threads(session.observer.counting, session.thread_probes, session.is_student)
     seed = int(msg.get("seed", 0))
     import random
 
