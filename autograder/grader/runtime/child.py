@@ -19,6 +19,7 @@ import time
 import numpy as np
 from . import landlock, wire
 from .guard import EventPipe, Watch
+from .counting import counting_array, fresh_like, new_tape, replay, track
 from .loader import StudentPackage, error_info
 from .probes import (
     CallTracer,
@@ -26,7 +27,6 @@ from .probes import (
     Observer,
     autograd_graph,
     conv_op_names,
-    counting_array,
     op_recorder,
     refuse_conv_ops,
     shifted_view,
@@ -153,9 +153,10 @@ def handle_call(msg, session: Session):
     for i in msg.get("noncontiguous") or []:  # same values, strided memory: a transposed view
         args[i] = args[i].swapaxes(-1, -2)
     counting = None
-    if "count_mults" in probes:
-        counting = counting_array(session.emit)
-        args = [a.view(counting) if type(a) is np.ndarray else a for a in args]
+    if "count_mults" in probes:  # Winograd: the operations on the arrays are recorded, then replayed (counting.py)
+        send, token = new_tape()
+        counting = counting_array(send)
+        args = [track(a, counting, send, f"arg{i}") if type(a) is np.ndarray else a for i, a in enumerate(args)]
     fn = session.package.student_function(msg["module"], msg["func"])
     probe_out = {}
     conv_ops = op_recorder(session.emit, "op", CONV_OP) if "conv_ops" in probes else None
@@ -173,8 +174,10 @@ def handle_call(msg, session: Session):
     seconds = time.perf_counter() - start
     note_imports(session, before)
     session.watch.check_state()
-    if counting is not None and type(result) is counting:
-        result = np.asarray(result)
+    if counting is not None:
+        probe_out["replay"] = replay_probe(session, send((token,)), result, received)
+        if isinstance(result, counting):
+            result = np.asarray(result)
     if "line_events" in probes:
         probe_out["line_events"] = tracer.lines
     probe_out["arg_digests"] = [wire.digest(a) if type(a) is np.ndarray else None for a in map(_as_array, received)]
@@ -188,6 +191,17 @@ def handle_call(msg, session: Session):
     if "graph" in probes:
         probe_out["graph"] = autograd_graph(result)
     return {"ok": True, "result": wire.encode(result), "probes": probe_out, "seconds": seconds}
+
+
+def replay_probe(session: Session, entries, result, received) -> dict:
+    """The recorded operations replayed from fresh inputs: those inputs and the result, for the
+    parent to compare with the convolution of them; the multiplications go out as an event."""
+    fresh = {f"arg{i}": fresh_like(a) for i, a in enumerate(received) if type(a) is np.ndarray}
+    value, multiplications = replay(entries, result, fresh)
+    if value is None:
+        return {"error": str(multiplications)[:300]}
+    session.emit("mult", int(multiplications))
+    return {"inputs": wire.encode([fresh[k] for k in sorted(fresh)]), "result": wire.encode(np.array(value, copy=True))}
 
 
 def note_imports(session: Session, before: set) -> None:

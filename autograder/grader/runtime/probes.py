@@ -15,56 +15,6 @@ import numpy as np
 from . import wire
 from .rules import FORBIDDEN_PACKAGES
 
-_MULTIPLY, _MATMUL = np.multiply, np.matmul  # taken before any student code can rebind them
-_COUNTED_FUNCTIONS = (np.einsum, np.dot, np.tensordot, np.inner, np.outer, np.kron)
-
-
-def counting_array(emit):
-    """An ndarray subclass that tracks data-derived values and reports every multiplication
-    between two of them as a ``mult N`` event (the Winograd count; nothing kept here to overwrite)."""
-
-    class CountingArray(np.ndarray):
-        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-            tracked = [isinstance(a, CountingArray) for a in inputs]
-            raw = [np.asarray(a) if isinstance(a, CountingArray) else a for a in inputs]
-            result = getattr(ufunc, method)(*raw, **kwargs)
-            if method == "__call__" and sum(tracked) >= 2:
-                if ufunc is _MULTIPLY:
-                    emit("mult", int(np.size(result)))
-                elif ufunc is _MATMUL:
-                    emit("mult", int(np.size(result)) * int(np.shape(raw[0])[-1]))
-            if any(tracked) and isinstance(result, np.ndarray):
-                return result.view(CountingArray)
-            return result
-
-        def __array_function__(self, func, types, args, kwargs):
-            arrays = [a for a in args if isinstance(a, np.ndarray)]
-            if func in _COUNTED_FUNCTIONS and sum(isinstance(a, CountingArray) for a in arrays) >= 2:
-                plain = [np.asarray(a) if isinstance(a, CountingArray) else a for a in args]
-                if func is np.einsum and isinstance(plain[0], str):
-                    emit("mult", _einsum_multiplies(plain[0], plain[1:]))
-                else:
-                    emit("mult", int(np.prod([np.size(a) for a in arrays[:2]])))
-            result = super().__array_function__(func, types, args, kwargs)
-            # data-derived values stay tracked through einsum, stack, pad, ... (not only ufuncs)
-            if type(result) is np.ndarray:
-                return result.view(CountingArray)
-            if type(result) in (tuple, list):
-                return type(result)(r.view(CountingArray) if type(r) is np.ndarray else r for r in result)
-            return result
-
-    return CountingArray
-
-
-def _einsum_multiplies(subscripts, operands):
-    inputs = subscripts.replace(" ", "").split("->")[0].split(",")
-    sizes = {}
-    for letters, op in zip(inputs, operands):
-        for letter, size in zip(letters, np.shape(op)):
-            sizes[letter] = size
-    return int(np.prod(list(sizes.values()))) * max(len(inputs) - 1, 1)
-
-
 def op_recorder(emit, kind: str, pattern=None):
     """A TorchDispatchMode that reports each aten op run inside it (those matching ``pattern``) as an event."""
     from torch.utils._python_dispatch import TorchDispatchMode
