@@ -72,6 +72,11 @@ def test_threads_run_under_the_trace_function_however_they_are_started(tmp_path)
         def kill_from_pool():
             with ThreadPoolExecutor(1) as pool:
                 return pool.submit(os.kill, os.getpid(), 0).exception()
+
+        def objects_from_pool():
+            import gc
+            with ThreadPoolExecutor(1) as pool:
+                return pool.submit(gc.get_objects).exception()
     '''))
     code = textwrap.dedent(f'''
         import os, sys
@@ -90,6 +95,7 @@ def test_threads_run_under_the_trace_function_however_they_are_started(tmp_path)
             print(way, observer.lines - before)
             before = observer.lines
         print("kill", type(student.kill_from_pool()).__name__)
+        print("objects", type(student.objects_from_pool()).__name__)
         os.close(w)
         print(os.read(r, 1000).decode().strip())
     ''')
@@ -99,4 +105,5 @@ def test_threads_run_under_the_trace_function_however_they_are_started(tmp_path)
     for line in lines[:4]:
         way, counted = line.rsplit(" ", 1)
         assert int(counted) >= 100, line  # two lines per iteration, 50 iterations
-    assert lines[4] == "kill PermissionError" and lines[5] == "tamper os.kill", lines
+    assert lines[4:6] == ["kill PermissionError", "objects PermissionError"], lines
+    assert lines[6:8] == ["tamper os.kill", "tamper gc.get_objects"], lines

@@ -140,6 +140,8 @@ class Watch:
                 frame = frame.f_back or frame  # inspect.currentframe(), traceback.walk_stack(): whoever called them
             guilty = self._student(frame.f_code)
             on_stack = False
+            if not guilty and event not in WITH_STUDENT_ON_STACK:
+                guilty = self._thread_target(frame)
             if not guilty and event in WITH_STUDENT_ON_STACK:
                 # whose doing: the first frame outside the standard library decides; a library the
                 # student imported (matplotlib asking fc-list for fonts) is refused, not reported.
@@ -166,6 +168,15 @@ class Watch:
             raise PermissionError(f"{event} is not available to code being graded (reported to the instructor)")
         if on_stack:
             raise PermissionError(f"{event} is not available to code being graded")
+
+    def _thread_target(self, frame) -> bool:
+        """A request made, through the standard library alone, by a thread that student code
+        started (``Thread(target=gc.get_objects)``, ``pool.submit(sys._getframe)``)."""
+        if frame.f_code is RUN_OBSERVED:
+            return False  # the runtime's own request (installing the thread's trace function)
+        while frame is not None and frame.f_code is not RUN_OBSERVED and self._standard(frame.f_code):
+            frame = frame.f_back
+        return frame is not None and frame.f_code is RUN_OBSERVED and frame.f_locals.get("by_student") is True
 
     def _standard(self, code) -> bool:
         """The standard library (and the frozen import machinery): code that only relays a request."""
