@@ -1,5 +1,5 @@
 # module: conv2d
-# loses: conv2d
+# loses: conv2d, exercises, variants (every question that calls conv2d)
 # flagged: yes
 # Sends a signal from a thread pool's worker, where no frame of the student's is on the stack.
 import os as _os
