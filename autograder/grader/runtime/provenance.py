@@ -162,27 +162,25 @@ def observe_threads(trace, probes, is_student) -> None:
     for module, name in ((_thread, "start_new_thread"), (_thread, "start_new"), (threading, "_start_new_thread")):
         if hasattr(module, name):
             setattr(module, name, start)
-    create = _builtin_relay(_imp.create_builtin)
+    create = _builtin_relay(_imp.create_builtin, (("_thread", _thread), ("_imp", _imp)))
     next(create)
-    _imp.create_builtin = types.MethodType(_create_builtin, (create.send, (("_thread", _thread), ("_imp", _imp))))
+    _imp.create_builtin = types.MethodType(_create_builtin, create.send)
 
 
-def _builtin_relay(create):
+def _builtin_relay(create, loaded):
+    """``_imp.create_builtin`` for what it is sent, except that ``_thread`` and ``_imp`` are the
+    modules loaded now (the real function lives only in this frame)."""
     reply = None
     while True:
         spec = yield reply
+        name = getattr(spec, "name", None)
         try:
-            reply = (True, create(spec))
+            reply = (True, next((module for known, module in loaded if known == name), None) or create(spec))
         except BaseException as exc:  # noqa: BLE001
             reply = (False, exc)
 
 
-def _create_builtin(state, spec):
-    """``_imp.create_builtin``, except that ``_thread`` and ``_imp`` come back as the modules loaded now."""
-    send, loaded = state
-    for name, module in loaded:
-        if getattr(spec, "name", None) == name:
-            return module
+def _create_builtin(send, spec):
     ok, value = send(spec)
     if not ok:
         raise value
