@@ -1,5 +1,5 @@
 # module: conv2d
-# loses: conv2d, exercises
+# loses: conv2d, exercises, variants (every question that calls conv2d)
 # flagged: yes
 # A loop over output positions that, before it returns, goes after the grader's line counter through
 # sys.gettrace() (which any code may call): zeroes any `lines` it finds, sends the counter negative
