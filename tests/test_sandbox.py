@@ -160,7 +160,7 @@ def test_audit_hook_refuses_processes_and_flags_only_the_students_own_request(tm
         sys.path[:0] = [{str(ROOT / "autograder")!r}, {str(library)!r}, {str(student)!r}]
         from grader.runtime.guard import EventPipe, Watch
         r, w = os.pipe()
-        Watch(EventPipe(w), lambda p: p.startswith({str(student)!r}), (sys.prefix,)).install()
+        Watch(EventPipe(w), lambda c: c.co_filename.startswith({str(student)!r}), (sys.prefix,)).install()
         import bench
         for f in (bench.direct, bench.via_library):
             try:

@@ -137,9 +137,15 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         package_questions = [q for q in wanted if q != "notebook"]
 
         def grade(q: str) -> tuple[QuestionOutcome, tuple[int, bool]]:
-            return grade_question(q, [c for c in all_checks if c.question == q], sub, scratch, limits, seed, oracle, cuda,
-                                  static_hits, budget.deadline(q), known_broken, template,
-                                  absent_weight=0.0 if include_hidden else HIDDEN_WEIGHTS[q])
+            question_checks = [c for c in all_checks if c.question == q]
+            try:
+                return grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda, static_hits,
+                                      budget.deadline(q), known_broken, template,
+                                      absent_weight=0.0 if include_hidden else HIDDEN_WEIGHTS[q])
+            except GraderFailure:
+                raise  # the sandbox itself: the submission is not graded (below)
+            except Exception as exc:  # noqa: BLE001 - one question's failure (MemoryError, a broken pipe) costs it alone
+                return question_not_graded(q, question_checks, exc), (0, False)
 
         # ``lanes`` at a time, a lane taking the next one when it is free; with two, the costliest
         # first (the benchmark's timed sleeps), so that the other lane fills the time they take
@@ -257,6 +263,17 @@ def grade_question(q, question_checks, sub, scratch, limits, seed, oracle, cuda,
         entry.problems.append(f"{', '.join(m + '.py' for m in missing)} not found in the submission")
     entry.score = round(sum(r.score for r in entry.checks), 4)
     return entry, abi
+
+
+def question_not_graded(q: str, question_checks, exc: BaseException) -> QuestionOutcome:
+    """What a question whose grading broke (an exception in the grader itself) records: 0, and why."""
+    text = (f"the grader could not finish grading this question ({type(exc).__name__}: {str(exc)[:200]}); the other "
+            "questions were graded; please report this to the course staff")
+    entry = QuestionOutcome(max_score=POINTS[q], extra_credit=q in EXTRA_CREDIT, problems=[text])
+    total = sum(c.weight for c in question_checks) or 1.0
+    entry.checks = [CheckOutcome(name=c.name, public=c.public, weight=c.weight, feedback=text,
+                                 max_score=POINTS[q] * c.weight / total) for c in question_checks]
+    return entry
 
 
 def run_check(c, record: CheckOutcome, entry: QuestionOutcome, runner: QuestionRunner, seed: int) -> None:

@@ -69,8 +69,9 @@ class CallEvents:
                 self.forbidden.append(FORBIDDEN_EVENTS[kind][1].format(detail))
             elif kind == "torchop":
                 self.forbidden.append("torch ran inside a NumPy task (the NumPy tasks must use NumPy only)")
-            elif kind == "op":
+            elif kind == "op":  # a convolution op, seen by a dispatch mode or refused by the dispatcher's kernel
                 self.conv_ops.append(detail[:80])
+                self.forbidden.append(f"a convolution op ran ({detail[:80]}): use F.unfold and a matmul, not F.conv2d")
             elif kind == "mult" and detail.isdigit():
                 self.multiplications += int(detail)
             elif kind == "calltime" and _seconds(detail) is not None:

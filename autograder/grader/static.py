@@ -33,8 +33,8 @@ def scan_file(path: Path, module: str) -> list[tuple[str | None, str]]:
     """``[(function or None for the whole module, message)]`` for one student file."""
     try:
         tree = ast.parse(path.read_bytes(), filename=path.name)  # bytes: BOM and coding as Python reads them
-    except (SyntaxError, ValueError):
-        return []  # reported when the child imports it
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OSError):
+        return []  # reported when the child imports it (a 150,000-term expression does not compile there either)
     public = set(MODULE_FUNCTIONS.get(module, []))
     spans = _functions_by_line(tree)
     found = []
@@ -74,8 +74,10 @@ def scan_submission(package_dir: Path | None) -> dict[str, list[tuple[str | None
     result = {}
     for module in MODULE_FUNCTIONS:
         path = package_dir / f"{module}.py"
-        if path.is_file():
-            hits = scan_file(path, module)
-            if hits:
-                result[module] = hits
+        try:
+            hits = scan_file(path, module) if path.is_file() else []
+        except (RecursionError, MemoryError) as exc:  # a tree too deep to walk: the child's import will say so
+            hits = [] if isinstance(exc, RecursionError) else [(None, f"{path.name} could not be read by the grader (MemoryError)")]
+        if hits:
+            result[module] = hits
     return result

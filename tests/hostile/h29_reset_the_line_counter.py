@@ -1,9 +1,9 @@
 # module: conv2d
-# loses: conv2d
+# loses: conv2d, exercises, variants (every question that calls conv2d)
 # flagged: yes
 # A loop over output positions that, before it returns, goes after the grader's line counter through
 # sys.gettrace() (which any code may call): zeroes any `lines` it finds, sends the counter negative
-# numbers, and finally closes it.
+# numbers, closes it, and swaps the code of every function it reaches for a function that does nothing.
 import sys as _sys
 
 _reference_conv2d = conv2d
@@ -12,6 +12,11 @@ _reference_conv2d = conv2d
 def _attack():
     tracer = _sys.gettrace()
     reachable = [tracer, getattr(tracer, "__self__", None)]
+    for obj in list(reachable):
+        state = getattr(obj, "__self__", None)
+        for part in state if type(state) is tuple else ():
+            reachable += [part, getattr(part, "__self__", None), getattr(part, "__func__", None)]
+        reachable.append(getattr(obj, "__func__", None))
     for obj in list(reachable):
         for arg in getattr(obj, "args", ()) or ():
             reachable += [arg, getattr(arg, "__self__", None)]
@@ -31,6 +36,11 @@ def _attack():
                     pass
         if hasattr(obj, "close") and hasattr(obj, "send"):
             obj.close()
+        if hasattr(obj, "__code__"):
+            try:
+                obj.__code__ = (lambda *args: None).__code__
+            except Exception:
+                pass
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import check, torch_conv2d
+from grader.runtime import wire
 from grader.common import call_text, canonical_pair
 
 POINTS = 10
@@ -48,6 +49,18 @@ def _(ctx):
     d, g = ctx.randn(4, 4), ctx.randn(3, 3)
     reply = ctx.call("winograd_tile", d, g, probes=("count_mults",))
     ctx.expect_array(reply, torch_conv2d(d[None, None], g[None, None])[0, 0], "winograd_tile(d (4, 4), g (3, 3))", dtype=np.float64)
+    replayed = reply.probes.get("replay")
+    if type(replayed) is not dict or "error" in replayed:
+        reason = str(replayed.get("error"))[:200] if type(replayed) is dict else "nothing was recorded"
+        ctx.fail(f"winograd_tile: the multiplication count could not be measured ({reason}); return the array that your "
+                 "operations on d and g produce, and keep d and g as arrays through the transforms (np.asarray, tolist, "
+                 "float() and memoryview make plain copies that cannot be counted)")
+    fresh, result = wire.decode(replayed.get("inputs")), wire.decode(replayed.get("result"))
+    if not (type(fresh) is list and len(fresh) == 2 and type(result) is np.ndarray and result.shape == (2, 2)
+            and np.allclose(result, torch_conv2d(fresh[0][None, None], fresh[1][None, None])[0, 0], rtol=1e-7, atol=1e-9)):
+        ctx.fail("winograd_tile: the result does not follow from d and g through the array operations the grader counts: "
+                 "part of it was computed on plain copies (np.asarray, tolist, float(), memoryview, .view(np.ndarray)), "
+                 "whose multiplications cannot be counted")
     count = reply.probes.get("multiplications", 0)
     if count == 0:
         ctx.fail("winograd_tile: the multiplication count could not be measured; keep d and g as arrays through the transforms (np.asarray/float() drop the tracking)")

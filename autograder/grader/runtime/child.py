@@ -19,18 +19,27 @@ import time
 import numpy as np
 from . import landlock, limits, wire
 from .guard import EventPipe, Watch
+from .counting import counting_array, fresh_like, new_tape, replay, track
 from .loader import StudentPackage, error_info
 from .probes import (
     CallTracer,
     Nothing,
+    Observer,
     autograd_graph,
-    counting_array,
+    conv_op_names,
     op_recorder,
+    refuse_conv_ops,
     shifted_view,
     vector_jacobian,
 )
-from .rules import CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
+from .rules import CONV_FREE_MODULES, CONV_OP, FORBIDDEN_NUMPY_CALLS, FORBIDDEN_PACKAGES
+
+CONV_OPS: tuple[str, ...] = ()
+"""The dispatcher's convolution ops, listed once by the template's warm-up (probes.conv_op_names)."""
+from .provenance import nested_codes, observe_threads, student_code_test
 from .seccomp_filter import deny_sockets
+
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class Session:
@@ -41,8 +50,14 @@ class Session:
         self.package_dir = msg["package_dir"]
         self.numpy_only = bool(msg["numpy_only"])
         self.trusted_files = {os.path.join(self.package_dir, f"{m}.py") for m in msg["trusted"]}
+        standins, standin_codes = build_standins(msg.get("standins") or {})
+        # code is the grader's or a library's only if Python compiled it from a file the child cannot write
+        readonly = {sys.prefix, sys.base_prefix, RUNTIME_DIR}
+        self.is_student = student_code_test(self.package_dir, self.trusted_files,
+                                            sorted(readonly | {os.path.realpath(p) for p in readonly}), standin_codes)
+        self.observer = Observer(self.emit, self.is_student, self.numpy_only)
         self.package = StudentPackage(self.package_dir, {k: list(v) for k, v in msg["module_functions"].items()},
-                                      build_standins(msg.get("standins") or {}), float(msg.get("import_seconds") or 10),
+                                      standins, float(msg.get("import_seconds") or 10),
                                       msg.get("known_broken") or {},
                                       {k: float(v) for k, v in ((msg.get("standins") or {}).get("delays") or {}).items()}, delayed,
                                       msg.get("compiled") or {})
@@ -50,18 +65,21 @@ class Session:
     def error(self, exc: BaseException) -> dict:
         return error_info(exc, self.package_dir)
 
-    def student_file(self, path: str) -> bool:
-        return path.startswith(self.package_dir + os.sep) and path not in self.trusted_files
+    def thread_probes(self):
+        """What each thread started in this child runs inside, besides the trace function: in a
+        NumPy task, the recorder of torch ops (dispatch modes are per thread)."""
+        return op_recorder(self.emit, "torchop") if self.numpy_only and "torch" in sys.modules else Nothing()
 
 
-def build_standins(spec: dict) -> dict:
+def build_standins(spec: dict) -> tuple[dict, frozenset]:
     """The grader's stand-ins for the prerequisites, from the source the parent sent
-    (``spec``: ``{"source": text, "names": [...], "delays": {...}}``)."""
+    (``spec``: ``{"source": text, "names": [...], "delays": {...}}``), and their code objects."""
     if not spec.get("names"):
-        return {}
+        return {}, frozenset()
     namespace = {"__name__": "grader_standins"}
-    exec(compile(spec["source"], "<grader stand-ins>", "exec"), namespace)
-    return {name: namespace[name] for name in spec["names"]}
+    code = compile(spec["source"], "<grader stand-ins>", "exec")
+    exec(code, namespace)
+    return {name: namespace[name] for name in spec["names"]}, nested_codes(code)
 
 
 def delayed(fn, seconds: float):
@@ -135,9 +153,10 @@ def handle_call(msg, session: Session):
     for i in msg.get("noncontiguous") or []:  # same values, strided memory: a transposed view
         args[i] = args[i].swapaxes(-1, -2)
     counting = None
-    if "count_mults" in probes:
-        counting = counting_array(session.emit)
-        args = [a.view(counting) if type(a) is np.ndarray else a for a in args]
+    if "count_mults" in probes:  # Winograd: the operations on the arrays are recorded, then replayed (counting.py)
+        send, token = new_tape()
+        counting = counting_array(send)
+        args = [track(a, counting, send, f"arg{i}") if type(a) is np.ndarray else a for i, a in enumerate(args)]
     fn = session.package.student_function(msg["module"], msg["func"])
     probe_out = {}
     conv_ops = op_recorder(session.emit, "op", CONV_OP) if "conv_ops" in probes else None
@@ -155,8 +174,10 @@ def handle_call(msg, session: Session):
     seconds = time.perf_counter() - start
     note_imports(session, before)
     session.watch.check_state()
-    if counting is not None and type(result) is counting:
-        result = np.asarray(result)
+    if counting is not None:
+        probe_out["replay"] = replay_probe(session, send((token,)), result, received)
+        if isinstance(result, counting):
+            result = np.asarray(result)
     if "line_events" in probes:
         probe_out["line_events"] = tracer.lines
     probe_out["arg_digests"] = [wire.digest(a) if type(a) is np.ndarray else None for a in map(_as_array, received)]
@@ -170,6 +191,17 @@ def handle_call(msg, session: Session):
     if "graph" in probes:
         probe_out["graph"] = autograd_graph(result)
     return {"ok": True, "result": wire.encode(result), "probes": probe_out, "seconds": seconds}
+
+
+def replay_probe(session: Session, entries, result, received) -> dict:
+    """The recorded operations replayed from fresh inputs: those inputs and the result, for the
+    parent to compare with the convolution of them; the multiplications go out as an event."""
+    fresh = {f"arg{i}": fresh_like(a) for i, a in enumerate(received) if type(a) is np.ndarray}
+    value, multiplications = replay(entries, result, fresh)
+    if value is None:
+        return {"error": str(multiplications)[:300]}
+    session.emit("mult", int(multiplications))
+    return {"inputs": wire.encode([fresh[k] for k in sorted(fresh)]), "result": wire.encode(np.array(value, copy=True))}
 
 
 def note_imports(session: Session, before: set) -> None:
@@ -201,6 +233,8 @@ def warm_up_torch() -> None:
     import torch
     import torch.nn.functional as F
 
+    global CONV_OPS
+    CONV_OPS = conv_op_names(CONV_OP)
     x = torch.ones(1, 1, 3, 3, requires_grad=True)
     with op_recorder(lambda kind, detail: None, "op", CONV_OP):
         y = F.unfold(x, 2)
@@ -210,9 +244,10 @@ def warm_up_torch() -> None:
 
 def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
     session = Session(msg, events)
-    session.watch = Watch(events, session.student_file, (sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
+    session.watch = Watch(events, session.is_student, (sys.prefix, sys.base_prefix, os.path.realpath(sys.prefix),
                                                          os.path.realpath(sys.base_prefix)))
     session.watch.install()  # before the first line of student code
+    observe_threads(session.observer.counting, session.thread_probes, session.is_student)
     seed = int(msg.get("seed", 0))
     import random
 
@@ -220,6 +255,9 @@ def handle_setup(msg, events: EventPipe) -> tuple[Session, dict]:
     np.random.seed(seed % 2**32)  # student code that draws random numbers draws the same ones each run
     if session.numpy_only:
         guard_numpy(session)
+    if msg["modules"] and set(msg["modules"]) <= set(CONV_FREE_MODULES):
+        # kept on the session: destroying the libraries would give the kernels back
+        session.conv_kernels = refuse_conv_ops(session.emit, CONV_OPS or conv_op_names(CONV_OP))
     session.package.install()
     session.package.import_package(run_init=bool(msg.get("run_init", True)))
     modules = {}

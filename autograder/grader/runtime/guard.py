@@ -5,15 +5,20 @@ can make are written, as they happen, to a pipe that only the parent reads: noth
 there can be taken back, so clearing a list or overwriting a counter afterwards changes
 nothing, and closing the pipe or writing garbage on it is itself seen by the parent.
 
-The audit hook (PEP 578: once added it cannot be removed) refuses, and reports, what code in
-the student's own files has no business doing while it is graded: reaching frames or the
-garbage collector (the routes to the grader's state), ctypes, installing trace or profile
-functions (the method measure), starting processes, signalling, sockets.
+The audit hook (PEP 578: once added it cannot be removed) refuses, and reports, what student
+code has no business doing while it is graded: reaching frames or the garbage collector (the
+routes to the grader's state), ctypes, installing trace or profile functions (the method
+measure), starting processes, signalling, sockets. Whose code asked is decided by provenance
+(provenance.py), never by a file name: code the student compiled at run time under a library's
+name is the student's, and so is every request from a thread that student code started.
 """
 from __future__ import annotations
 
 import os
 import sys
+import types
+
+from .provenance import RUN_OBSERVED
 
 FROM_STUDENT_CODE = {
     "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys._getframe", "sys._current_frames",
@@ -41,25 +46,29 @@ def is_runtime_module(name: str) -> bool:
     return name in ("__main__", "grader_standins") or name.startswith(RUNTIME_PACKAGE + ".")
 
 
+def _write_event(fd: int, kind: str, detail, _write=os.write) -> None:
+    try:
+        _write(fd, f"{kind} {detail}\n".encode()[:200])
+    except OSError:
+        pass  # a closed pipe is noticed by the parent
+
+
 class EventPipe:
-    """Typed events, one line each, written at once to the parent: ``kind detail``."""
+    """Typed events, one line each, written at once to the parent: ``kind detail``.
+
+    ``emit`` is a method bound to the file descriptor itself (an int): whoever gets hold of it
+    (through a trace function) finds nothing to redirect or rebind."""
 
     def __init__(self, fd: int):
-        self._fd = fd
-
-    def emit(self, kind: str, detail) -> None:
-        try:
-            os.write(self._fd, f"{kind} {detail}\n".encode()[:200])
-        except OSError:
-            pass  # a closed pipe is noticed by the parent
+        self.emit = types.MethodType(_write_event, fd)
 
 
 class Watch:
-    """Installs the audit hook; ``student_file(path)`` says whose code a frame runs."""
+    """Installs the audit hook; ``is_student(code)`` (provenance.student_code_test) says whose code a frame runs."""
 
-    def __init__(self, events: EventPipe, student_file, install_paths: tuple[str, ...]):
+    def __init__(self, events: EventPipe, is_student, install_paths: tuple[str, ...]):
         self._emit = events.emit  # bound now: rebinding EventPipe.emit later cannot silence the reports
-        self._student_file = student_file
+        self._student = is_student
         self._install_paths = tuple(p.rstrip(os.sep) + os.sep for p in install_paths if p)
         self._busy = False
         self._snapshot = self._module_state()
@@ -97,16 +106,17 @@ class Watch:
         set attributes on its own classes, load libraries of the Python installation (torch)."""
         if event == "object.__getattr__":
             return len(args) < 2 or args[1] not in FRAME_ATTRIBUTES
-        if event == "object.__setattr__":
+        if event == "object.__setattr__":  # the runtime's classes and functions (a trace function's __code__)
             owner = args[0] if args else None
-            module = str(getattr(owner, "__module__", "")) if isinstance(owner, type) else ""
+            kinds = (type, types.FunctionType)
+            module = str(getattr(owner, "__module__", "")) if isinstance(owner, kinds) else ""
             return not (is_runtime_module(module) or module.startswith("torch"))
         if event == "ctypes.dlopen":  # None: the interpreter itself (ctypes.pythonapi)
             return args[0] is None or isinstance(args[0], str) and os.path.realpath(args[0]).startswith(self._install_paths)
-        if event == "ctypes.dlsym":  # the interpreter's own C API (torch asks for PyCapsule_*), not libc's socket()
+        if event == "ctypes.dlsym":  # torch asks for PyCapsule_*; never the interpreter's tracing or threads
             library, symbol = getattr(args[0], "_name", None), args[1] if len(args) > 1 else None
-            if library is None:
-                return isinstance(symbol, str) and symbol.startswith(("Py", "_Py"))
+            if isinstance(symbol, str) and symbol.startswith(("Py", "_Py")):
+                return symbol.startswith("PyCapsule_")
             return isinstance(library, str) and os.path.realpath(library).startswith(self._install_paths)
         return False
 
@@ -115,7 +125,7 @@ class Watch:
                           and event != "object.__getattr__"):
             return
         try:
-            if self._exempt(event, args):
+            if not event.startswith("ctypes.") and self._exempt(event, args):
                 return
         except Exception:  # noqa: BLE001 - an odd object (a pybind11 type) is nothing the student asked for
             return
@@ -125,21 +135,32 @@ class Watch:
                 frame = sys._getframe(1)
             except ValueError:  # raised from C with no Python frame above: nobody's code asked
                 return
-            if event in ("sys._getframe", "sys._current_frames") and os.path.basename(frame.f_code.co_filename) in PASS_THROUGH:
+            if event in ("sys._getframe", "sys._current_frames") and os.path.basename(frame.f_code.co_filename) in PASS_THROUGH \
+                    and not self._student(frame.f_code):
                 frame = frame.f_back or frame  # inspect.currentframe(), traceback.walk_stack(): whoever called them
-            guilty = self._student_file(frame.f_code.co_filename)
+            guilty = self._student(frame.f_code)
             on_stack = False
+            if not guilty and event not in WITH_STUDENT_ON_STACK:
+                guilty = self._thread_target(frame)
             if not guilty and event in WITH_STUDENT_ON_STACK:
                 # whose doing: the first frame outside the standard library decides; a library the
-                # student imported (matplotlib asking fc-list for fonts) is refused, not reported
+                # student imported (matplotlib asking fc-list for fonts) is refused, not reported.
+                # A thread that student code started counts as student code at its bottom.
                 first = True
                 while frame is not None and not on_stack:
-                    filename = frame.f_code.co_filename
-                    if self._student_file(filename):
+                    if frame.f_code is RUN_OBSERVED:  # the bottom of a thread: did student code start it?
+                        if frame.f_locals.get("by_student") is True:
+                            on_stack, guilty = True, first
+                    elif self._student(frame.f_code):
                         on_stack, guilty = True, first
-                    elif not self._standard(filename):
+                    elif not self._standard(frame.f_code):
                         first = False
                     frame = frame.f_back
+            # ctypes asked for by the student's own code (not a library on its behalf) is refused outright
+            if event.startswith("ctypes.") and not guilty and self._exempt(event, args):
+                return
+        except Exception:  # noqa: BLE001 - an odd object (a pybind11 type) is nothing the student asked for
+            return
         finally:
             self._busy = False
         if guilty:
@@ -148,6 +169,16 @@ class Watch:
         if on_stack:
             raise PermissionError(f"{event} is not available to code being graded")
 
-    def _standard(self, filename: str) -> bool:
+    def _thread_target(self, frame) -> bool:
+        """A request made, through the standard library alone, by a thread that student code
+        started (``Thread(target=gc.get_objects)``, ``pool.submit(sys._getframe)``)."""
+        if frame.f_code is RUN_OBSERVED:
+            return False  # the runtime's own request (installing the thread's trace function)
+        while frame is not None and frame.f_code is not RUN_OBSERVED and self._standard(frame.f_code):
+            frame = frame.f_back
+        return frame is not None and frame.f_code is RUN_OBSERVED and frame.f_locals.get("by_student") is True
+
+    def _standard(self, code) -> bool:
         """The standard library (and the frozen import machinery): code that only relays a request."""
-        return filename.startswith("<frozen") or filename.startswith(self._stdlib)
+        filename = code.co_filename
+        return (filename.startswith("<frozen") or filename.startswith(self._stdlib)) and not self._student(code)

@@ -7,63 +7,13 @@ whether windows move with x. Counts and ops go out on the event pipe as they hap
 """
 from __future__ import annotations
 
-import functools
-import os
+import itertools
 import sys
+import types
 
 import numpy as np
 from . import wire
 from .rules import FORBIDDEN_PACKAGES
-
-_MULTIPLY, _MATMUL = np.multiply, np.matmul  # taken before any student code can rebind them
-_COUNTED_FUNCTIONS = (np.einsum, np.dot, np.tensordot, np.inner, np.outer, np.kron)
-
-
-def counting_array(emit):
-    """An ndarray subclass that tracks data-derived values and reports every multiplication
-    between two of them as a ``mult N`` event (the Winograd count; nothing kept here to overwrite)."""
-
-    class CountingArray(np.ndarray):
-        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-            tracked = [isinstance(a, CountingArray) for a in inputs]
-            raw = [np.asarray(a) if isinstance(a, CountingArray) else a for a in inputs]
-            result = getattr(ufunc, method)(*raw, **kwargs)
-            if method == "__call__" and sum(tracked) >= 2:
-                if ufunc is _MULTIPLY:
-                    emit("mult", int(np.size(result)))
-                elif ufunc is _MATMUL:
-                    emit("mult", int(np.size(result)) * int(np.shape(raw[0])[-1]))
-            if any(tracked) and isinstance(result, np.ndarray):
-                return result.view(CountingArray)
-            return result
-
-        def __array_function__(self, func, types, args, kwargs):
-            arrays = [a for a in args if isinstance(a, np.ndarray)]
-            if func in _COUNTED_FUNCTIONS and sum(isinstance(a, CountingArray) for a in arrays) >= 2:
-                plain = [np.asarray(a) if isinstance(a, CountingArray) else a for a in args]
-                if func is np.einsum and isinstance(plain[0], str):
-                    emit("mult", _einsum_multiplies(plain[0], plain[1:]))
-                else:
-                    emit("mult", int(np.prod([np.size(a) for a in arrays[:2]])))
-            result = super().__array_function__(func, types, args, kwargs)
-            # data-derived values stay tracked through einsum, stack, pad, ... (not only ufuncs)
-            if type(result) is np.ndarray:
-                return result.view(CountingArray)
-            if type(result) in (tuple, list):
-                return type(result)(r.view(CountingArray) if type(r) is np.ndarray else r for r in result)
-            return result
-
-    return CountingArray
-
-
-def _einsum_multiplies(subscripts, operands):
-    inputs = subscripts.replace(" ", "").split("->")[0].split(",")
-    sizes = {}
-    for letters, op in zip(inputs, operands):
-        for letter, size in zip(letters, np.shape(op)):
-            sizes[letter] = size
-    return int(np.prod(list(sizes.values()))) * max(len(inputs) - 1, 1)
-
 
 def op_recorder(emit, kind: str, pattern=None):
     """A TorchDispatchMode that reports each aten op run inside it (those matching ``pattern``) as an event."""
@@ -81,6 +31,55 @@ def op_recorder(emit, kind: str, pattern=None):
         __torch_dispatch__ = dispatch
 
     return Recorder()
+
+
+CONV_OP_KEYS = ("CPU", "QuantizedCPU", "CUDA", "QuantizedCUDA")
+"""The backend keys a convolution op's kernel is registered under (a key this build lacks is skipped)."""
+
+
+def conv_op_names(pattern) -> tuple[str, ...]:
+    """Every operator in torch's dispatcher, of any namespace (aten, mkldnn, quantized, ...),
+    whose name is a convolution (``pattern``: rules.CONV_OP)."""
+    import torch
+
+    return tuple(sorted(n for n in torch._C._dispatch_get_all_op_names() if pattern.search(n.split("::")[-1])))
+
+
+def refuse_conv_ops(emit, names) -> list:
+    """Replace the backend kernel of every convolution op in ``names`` with one that reports the
+    op (an ``op`` event) and raises, in this process only.
+
+    The dispatcher reaches a backend kernel whatever Python did on the way: popped dispatch
+    modes, ``torch.autograd.Function``, ``torch.ops.aten.*``, ``torch._C._nn``, no_grad.
+    Returns the libraries, which must be kept alive (their destruction restores the kernels).
+    """
+    import warnings
+
+    import torch
+
+    libraries = {}
+
+    def refusing(name):
+        def kernel(*args, **kwargs):
+            emit("op", name.replace(" ", "_")[:80])
+            raise RuntimeError(f"{name} is a convolution op: it is refused while conv2d_unfold is graded")
+
+        return kernel
+
+    with warnings.catch_warnings():  # "overriding a previously registered kernel": that is the point
+        warnings.simplefilter("ignore")
+        for full in names:
+            namespace, _, op = full.partition("::")
+            try:
+                lib = libraries.get(namespace) or libraries.setdefault(namespace, torch.library.Library(namespace, "IMPL"))
+            except Exception:  # noqa: BLE001 - a namespace this build cannot extend
+                continue
+            for key in CONV_OP_KEYS:
+                try:
+                    lib.impl(op, refusing(full), key)
+                except Exception:  # noqa: BLE001 - no such key in this build, or no schema for it
+                    pass
+    return list(libraries.values())
 
 
 def _outside_dynamo(fn) -> None:
@@ -108,88 +107,89 @@ def _outside_dynamo(fn) -> None:
     setattr(fn, "__dynamo_disable", call)
 
 
-def _tally():
-    """Counts how often it is sent anything (the first value it yields is 0). The count lives in
-    this generator's own frame: student code can reach it only through ``gi_frame``, which the
-    audit hook refuses and reports; sending it values only adds to it."""
-    count = 0
-    while True:
-        yield count
-        count += 1
-
-
 def _on_line(add, frame, event, arg):
-    """A student frame's local trace function (a ``functools.partial``, so student code that gets
-    hold of it cannot rebind what it calls). It looks up no global, so rebinding the runtime's
-    globals or builtins does not switch it off."""
+    """A student frame's local trace function (bound to a counter's ``__next__``: whoever gets hold
+    of it can only add). It looks up no global, so rebinding the runtime's globals or builtins
+    does not switch it off."""
     if event == "line":
-        try:
-            add(None)
-        except:  # noqa: E722 - a closed tally (tampering) is reported when the count is read
-            pass
+        add()
     return frame.f_trace
 
 
-def _on_call(check_frame, student_prefix, trusted, line_tracer, frame, event, arg):
-    """The global trace function (a ``functools.partial`` over immutable arguments): lines are
-    counted in the student's own files, and ``check_frame`` sees every new frame."""
+def _on_call(state, frame, event, arg):
+    """The global trace function, bound to a tuple (``check_frame``, ``is_student``,
+    ``line_tracer``): ``check_frame`` sees every new frame, and lines are counted in student code
+    (provenance.py decides whose code it is, not its file name)."""
+    check_frame, is_student, line_tracer = state
     try:
         if check_frame is not None:
             check_frame(frame)
-        if line_tracer is not None:
-            filename = frame.f_code.co_filename
-            if filename.startswith(student_prefix) and filename not in trusted:
-                return line_tracer
+        if line_tracer is not None and is_student(frame.f_code):
+            return line_tracer
     except:  # noqa: E722 - no exception class is looked up here (a name student code could rebind)
         pass
     return None
 
 
-class CallTracer:
-    """During one call: Python line events in the student's own files (the method measure), and,
-    in a NumPy task, any Python frame of a forbidden package (scipy.signal.convolve2d, ...).
+def _check_frame(state, frame) -> None:
+    """A NumPy task: report a frame of a forbidden package entered from outside that package."""
+    emit, forbidden = state
+    top = str(frame.f_globals.get("__name__", "")).split(".")[0]
+    if top in forbidden:
+        caller = frame.f_back
+        if caller is None or str(caller.f_globals.get("__name__", "")).split(".")[0] != top:
+            emit("call", top)
 
-    ``sys.gettrace()`` hands the trace function to any code, so what it holds is immutable (a
-    partial over a frozen set, strings, and a generator's ``send``): student code that finds it
-    can neither lower the line count nor stop it without tampering that is reported.
+
+class Observer:
+    """One child's trace functions, the same for every thread: ``counting`` counts Python line
+    events in student code (the method measure) and, in a NumPy task, reports frames of forbidden
+    packages (scipy.signal.convolve2d, ...); ``plain`` only reports those frames.
+
+    ``sys.gettrace()`` hands a trace function to any code, so each is a method bound to a tuple of
+    immutable parts and the count is an ``itertools.count``: student code that finds them can
+    add to the count, never lower or stop it. Threads started by student code run under
+    ``counting`` from their first line (provenance.observe_threads), so their lines count too.
     """
 
-    def __init__(self, session, count_lines: bool):
-        self.session, self.count_lines = session, count_lines
-        self.forbidden: set[str] = set()
-        self._tally = _tally()
-        next(self._tally)
-        line_tracer = functools.partial(_on_line, self._tally.send) if count_lines else None
-        check_frame = self._check_frame if session.numpy_only else None
-        self._trace = functools.partial(_on_call, check_frame, session.package_dir + os.sep,
-                                        frozenset(session.trusted_files), line_tracer)
+    def __init__(self, emit, is_student, numpy_only: bool):
+        self._count = itertools.count()
+        check = types.MethodType(_check_frame, (emit, frozenset(FORBIDDEN_PACKAGES))) if numpy_only else None
+        line_tracer = types.MethodType(_on_line, self._count.__next__)
+        self.counting = types.MethodType(_on_call, (check, is_student, line_tracer))
+        self.plain = types.MethodType(_on_call, (check, None, None)) if numpy_only else None
 
     @property
     def lines(self) -> int:
-        """Line events counted; a tally that student code closed is reported as tampering."""
-        try:
-            return self._tally.send(None) - 1  # reading adds one
-        except BaseException:  # noqa: BLE001 - StopIteration, or whatever a thrown-in exception became
-            self.session.emit("tamper", "line_counter")
-            return 0
+        """Line events counted so far in this child (``count(n)`` reads as n)."""
+        return int(repr(self._count)[len("count("):-1])
+
+
+class CallTracer:
+    """During one call: the calling thread runs under the child's trace function (Observer),
+    and ``lines`` is how many student lines ran in the child meanwhile (every thread)."""
+
+    def __init__(self, session, count_lines: bool):
+        self.observer = session.observer
+        self.count_lines = count_lines
+        self._trace = self.observer.counting if count_lines else self.observer.plain
+        self._start = self.observer.lines
+
+    @property
+    def lines(self) -> int:
+        return self.observer.lines - self._start
 
     def __enter__(self):
-        self._active = self.count_lines or self.session.numpy_only  # tracing costs: only when it measures something
-        if self._active:
+        self._start = self.observer.lines
+        if self._trace is not None:  # tracing costs: only when it measures something
             self._previous = sys.gettrace()
             sys.settrace(self._trace)
         return self
 
     def __exit__(self, *exc):
-        if self._active:
+        if self._trace is not None:
             sys.settrace(self._previous)  # (student code cannot replace the tracer: the audit hook refuses sys.settrace)
         return False
-
-    def _check_frame(self, frame) -> None:
-        top = str(frame.f_globals.get("__name__", "")).split(".")[0]
-        if top in FORBIDDEN_PACKAGES and top not in self.forbidden:
-            self.forbidden.add(top)
-            self.session.emit("call", top)
 
 
 def shifted_view(result: np.ndarray, x: np.ndarray):

@@ -11,3 +11,6 @@ FORBIDDEN_NUMPY_CALLS = ("convolve", "correlate")
 """numpy's own convolution shortcuts."""
 CONV_OP = re.compile(r"conv(olution|_transpose|_depthwise|_tbc|\d|_)", re.IGNORECASE)
 """A torch op that convolves (aten.convolution, aten.conv2d, cudnn_convolution, ...)."""
+CONV_FREE_MODULES = ("conv2d_torch",)
+"""Modules whose graded functions may run no convolution op at all: in their children every
+convolution kernel of the dispatcher is replaced by one that reports and refuses."""
