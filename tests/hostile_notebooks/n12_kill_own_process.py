@@ -3,4 +3,4 @@
 import os
 import signal
 
-os.kill(os.getpid(), signal.SIGKILL)
+os.kill(0, signal.SIGKILL)  # its own process group: the only target the sandbox lets a process signal
