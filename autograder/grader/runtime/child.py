@@ -19,7 +19,7 @@ import time
 import numpy as np
 from . import landlock, limits, wire
 from .guard import EventPipe, Watch
-from .counting import counting_array, fresh_like, new_tape, replay, track
+from .counting import counting_array, fresh_like, new_tape, replay, track, tracked_constructors
 from .loader import StudentPackage, error_info
 from .probes import (
     CallTracer,
@@ -152,10 +152,11 @@ def handle_call(msg, session: Session):
     args = [build_callable(a, session.emit) if isinstance(a, wire.CallableSpec) else a for a in received]
     for i in msg.get("noncontiguous") or []:  # same values, strided memory: a transposed view
         args[i] = args[i].swapaxes(-1, -2)
-    counting = None
+    counting = constructors = None
     if "count_mults" in probes:  # Winograd: the operations on the arrays are recorded, then replayed (counting.py)
         send, token = new_tape()
         counting = counting_array(send)
+        constructors = tracked_constructors(counting, send)
         args = [track(a, counting, send, f"arg{i}") if type(a) is np.ndarray else a for i, a in enumerate(args)]
     fn = session.package.student_function(msg["module"], msg["func"])
     probe_out = {}
@@ -165,7 +166,7 @@ def handle_call(msg, session: Session):
     tracer = CallTracer(session, "line_events" in probes)
     start = time.perf_counter()
     try:
-        with (conv_ops or Nothing()), (torch_ops or Nothing()), tracer:
+        with (conv_ops or Nothing()), (torch_ops or Nothing()), (constructors or Nothing()), tracer:
             result = fn(*args, **kwargs)
     except BaseException as exc:  # noqa: BLE001 - SystemExit from student code is a failed call, not an exit
         note_imports(session, before)

@@ -38,7 +38,7 @@ STRUCTURAL = frozenset(getattr(np, n) for n in (
     "ravel", "squeeze", "expand_dims", "copy", "empty_like", "zeros_like", "ones_like", "full_like", "sum", "mean", "trace",
     "diagonal", "flip", "fliplr", "flipud", "rot90", "roll", "take", "atleast_1d", "atleast_2d", "atleast_3d",
     "broadcast_to", "tile", "repeat", "split", "array_split", "hsplit", "vsplit", "cumsum", "diff", "asarray",
-    "ascontiguousarray", "result_type", "shape", "ndim", "size") if hasattr(np, n))
+    "ascontiguousarray", "result_type", "shape", "ndim", "size", "array") if hasattr(np, n))
 METHODS = ("__getitem__", "reshape", "transpose", "swapaxes", "ravel", "flatten", "copy", "astype", "squeeze", "dot", "sum")
 _VIEW_METHODS = ("__getitem__", "reshape", "transpose", "swapaxes", "ravel", "flatten", "copy", "astype", "squeeze")
 
@@ -90,6 +90,8 @@ def counting_array(send):
 
     class CountingArray(np.ndarray):
         def _recorded(self, result, kind, fn, args, kwargs):
+            if isinstance(result, np.generic):  # one element (d[i, j], a sum): a 0-d array, still on the tape
+                result = np.asarray(result)
             if type(result) is np.ndarray:
                 result = result.view(CountingArray)
             if isinstance(result, CountingArray):
@@ -144,6 +146,60 @@ def counting_array(send):
     return CountingArray
 
 
+CONSTRUCTORS = ("empty", "zeros", "ones", "full")
+"""NumPy's constructors from a shape: during the call they make tracked arrays, so that values
+written into one element by element (``M = np.empty((4, 4)); M[i, j] = U[i, j] * V[i, j]``)
+stay on the tape like any other operation (``np.array`` of tracked values too)."""
+
+
+class tracked_constructors:
+    """While active, ``np.empty`` and the other CONSTRUCTORS return arrays of ``cls`` whose tape
+    entry is a constant (their initial contents); restored on exit."""
+
+    def __init__(self, cls, send):
+        self.cls, self.send, self.saved = cls, send, {}
+
+    def __enter__(self):
+        for name in CONSTRUCTORS:
+            original = self.saved[name] = getattr(np, name)
+
+            def made(*args, _original=original, **kwargs):
+                array = _original(*args, **kwargs)
+                if type(array) is not np.ndarray:
+                    return array
+                tracked = array.view(self.cls)
+                vars(tracked)["_node"] = self.send(("const", None, (array.copy(),), {}))
+                return tracked
+
+            setattr(np, name, made)
+        self.saved["array"] = np.array
+        np.array = self.built
+        return self
+
+    def built(self, obj, *args, **kwargs):
+        """``np.array`` of values that hold tracked ones (``np.array([[U[0, 0] * V[0, 0], ...]])``): on the tape."""
+        array = self.saved["array"](obj, *args, **kwargs)
+        if type(array) is not np.ndarray or not _holds(obj, self.cls):
+            return array
+        tracked = array.view(self.cls)
+        operands = _operand((obj, *args), self.cls)
+        vars(tracked)["_node"] = self.send(("function", self.saved["array"], operands,
+                                            {k: _operand(v, self.cls) for k, v in kwargs.items()}))
+        return tracked
+
+    def __exit__(self, *exc):
+        for name, original in self.saved.items():
+            setattr(np, name, original)
+        return False
+
+
+def _holds(value, tracked, depth: int = 0) -> bool:
+    """Whether ``value`` is, or nests in lists and tuples, an array of ``tracked``."""
+    if isinstance(value, tracked):
+        return True
+    return depth < 4 and type(value) in (list, tuple) and any(_holds(v, tracked, depth + 1) for v in value)
+
+
 def new_tape():
     """A fresh tape: ``(send, token)``; ``send((token,))`` returns its entries."""
     tape = _tape()
@@ -195,6 +251,8 @@ def _resolve(operand, values, deps, found):
 def _step(kind, fn, args, kwargs, values, deps, inputs):
     if kind == "input":
         return inputs[fn].copy(), frozenset({fn}), 0
+    if kind == "const":  # an array np.empty and the like made during the call (tracked_constructors)
+        return np.array(args[0], copy=True), frozenset(), 0
     found: list = []
     args = _resolve(args, values, deps, found)
     kwargs = {k: _resolve(v, values, deps, found) for k, v in kwargs.items()}
