@@ -52,7 +52,7 @@ class Session:
         self.trusted_files = {os.path.join(self.package_dir, f"{m}.py") for m in msg["trusted"]}
         standins, standin_codes = build_standins(msg.get("standins") or {})
         # code is the grader's or a library's only if Python compiled it from a file the child cannot write
-        readonly = {sys.prefix, sys.base_prefix, RUNTIME_DIR}
+        readonly = {sys.prefix, sys.base_prefix, RUNTIME_DIR} | installed_paths(self.package_dir)
         self.is_student = student_code_test(self.package_dir, self.trusted_files,
                                             sorted(readonly | {os.path.realpath(p) for p in readonly}), standin_codes)
         self.observer = Observer(self.emit, self.is_student, self.numpy_only)
@@ -69,6 +69,15 @@ class Session:
         """What each thread started in this child runs inside, besides the trace function: in a
         NumPy task, the recorder of torch ops (dispatch modes are per thread)."""
         return op_recorder(self.emit, "torchop") if self.numpy_only and "torch" in sys.modules else Nothing()
+
+
+def installed_paths(package_dir: str) -> set[str]:
+    """The folders the interpreter imports from (stdlib, site-packages, and what .pth files add:
+    a virtual environment may take its packages from another one), as the template found them:
+    never the package or this child's work folder (Landlock lets the child write neither else)."""
+    own = tuple(os.path.join(os.path.realpath(p), "") for p in (package_dir, os.getcwd()))
+    return {p for p in sys.path if p and os.path.isabs(p) and os.path.isdir(p)
+            and not os.path.join(os.path.realpath(p), "").startswith(own)}
 
 
 def build_standins(spec: dict) -> tuple[dict, frozenset]:
