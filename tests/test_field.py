@@ -26,6 +26,7 @@ import pytest
 
 from conftest import ROOT, SOLUTIONS
 from corpus import build
+from test_release import student_user  # noqa: F401 - the fixture: an ordinary user, created under root
 from grader.engine import grade_submission
 
 TESTS = ROOT / "tests"
@@ -132,21 +133,6 @@ def reference_total() -> float:
     return grade_submission(SOLUTIONS).total
 
 
-@pytest.fixture
-def ordinary_user():
-    """An ordinary user who can read this repository and its environment (created and removed here)."""
-    name = f"cgfield{os.getpid() % 100000}"
-    if os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("runuser") is None:
-        pytest.skip("needs root with useradd and runuser to create an ordinary user")
-    made = subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"useradd failed: {made.stderr.strip()}")
-    try:
-        yield name
-    finally:
-        subprocess.run(["userdel", name], capture_output=True)
-
-
 @pytest.mark.slow
 @pytest.mark.exclusive  # its attack loads the CPUs: alone, after the background gradings
 @needs_pid_namespace
@@ -159,7 +145,7 @@ def test_signal_throwers_cost_no_one_anything(as_user, reference_total, tmp_path
     parent.mkdir(mode=0o755)
     try:
         folder, out = _class(parent / "class", "signal_thrower.py", "sigio_thrower.py"), parent / "out"
-        user = request.getfixturevalue("ordinary_user") if as_user else None
+        user = request.getfixturevalue("student_user") if as_user else None
         if user:
             out.mkdir()
             subprocess.run(["chown", "-R", f"{user}:", str(parent)], check=True)
