@@ -46,10 +46,12 @@ def usage() -> tuple[int, int] | None:
 def limit_memory(allowance: int, *, gpu: bool) -> dict:
     """Allow ``allowance`` bytes beyond what this process uses now; what was set, for the record."""
     measured = usage()
-    address, data = measured if measured else (0, 0)
+    if measured is None:  # no /proc (macOS): no baseline to add the allowance to, and an absolute
+        return {}         # limit would count torch's own libraries against the student
+    address, data = measured
     resource.setrlimit(resource.RLIMIT_DATA, (data + allowance, data + allowance))
     applied = {"data_limit": data + allowance}
-    if not gpu and measured:  # without /proc (macOS) there is no baseline to add the allowance to
+    if not gpu:
         resource.setrlimit(resource.RLIMIT_AS, (address + allowance, address + allowance))
         applied["address_limit"] = address + allowance
     return applied
