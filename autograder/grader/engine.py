@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import checks as checks_module
-from grader import preflight, static
+from grader import kept_template, preflight, static
 from grader.access import read_paths, sandbox_user
 from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
@@ -94,15 +94,16 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
     root = Path(tempfile.mkdtemp(prefix="conv-gemm-grade-"))
     os.chmod(root, 0o755)
     user = sandbox_user()
-    scratch = Scratch(root / "scratch", owner_uid=user[0] if user else None)
-    template = Template(scratch, limits)  # forks every child of this submission
     become_subreaper()  # what a child starts and leaves behind is adopted here, and killed
     protect_grader()
     problems = []
-    notebook_template = notebook_judge = None
+    notebook_template = notebook_judge = scratch = template = None
+    keep_template = False
     try:
-        scratch.prepare()
-        template.launch()  # it imports torch while the submission is staged and the grader imports its own
+        # the template forks every child of this submission; it is the last submission's where
+        # nothing of that one can reach this one (kept_template), else it imports torch now,
+        # while the submission is staged and the grader imports its own
+        scratch, template = kept_template.take(limits, user)
         if source.is_file() and source.suffix == ".zip":
             unpacked = root / "unpacked"
             unpacked.mkdir()
@@ -157,11 +158,13 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         landlock = max((abi[0] for _, abi in graded.values()), default=0)
         seccomp = any(abi[1] for _, abi in graded.values())
         if "notebook" in wanted:  # last, after the package template is gone: the two never hold memory at once
-            template.close()
+            if sub.notebook is not None:
+                template.close()
             results["notebook"] = grade_notebook_question(sub, scratch, limits, budget.deadline("notebook"), notebook_template,
                                                           notebook_judge)
         results = {q: results[q] for q in wanted}
         failed = [f"{q}: {e.grader_errors[0]}" for q, e in results.items() if e.grader_errors]
+        keep_template = not failed and kept_template.confined_from_each_other(confinement, user)
         return GradeReport(
             student=student,
             seed=seed,
@@ -178,7 +181,8 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         return GradeReport(student=student, seed=seed, mode="grade" if include_hidden else "check", submission=source.name,
                            seconds=round(time.monotonic() - started, 3), error=failure.message)
     finally:
-        template.close()
+        if template is not None:
+            kept_template.give_back(scratch, template, keep=keep_template)
         if notebook_template is not None:
             notebook_template.close()
         if notebook_judge is not None and notebook_judge.poll() is None:  # grade_notebook ends it; unless it never ran

@@ -122,6 +122,19 @@ class Scratch:
         if self.owner_uid is not None:
             os.chown(self.work, self.owner_uid, -1)
 
+    def reset(self) -> None:
+        """Empty it for the next submission (kept_template): everything but runner/, which the
+        template has imported from, goes; pkg/ and work/ are made again, empty."""
+        for entry in self.root.iterdir():
+            if entry != self.runner:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        self._compiled, self._works = None, 0
+        for d in (self.package, self.work):
+            d.mkdir(mode=0o755)
+            os.chmod(d, 0o755)
+        if self.owner_uid is not None:
+            os.chown(self.work, self.owner_uid, -1)
+
     def compiled_package(self) -> dict:
         """The staged package's modules compiled once for all the children (loader.compile_package:
         compiling runs none of the code); called after staging."""

@@ -32,6 +32,7 @@ class Template:
             raise ValueError(f"role must be 'package' or 'notebook', not {role!r}")
         self.scratch, self.limits, self.role = scratch, limits, role
         self.proc: subprocess.Popen | ForkedProcess | None = None
+        self.env: dict = {}  # the environment it was launched with (child_environment)
         self.sock: socket.socket | None = None
         self._buffer = b""
         self._ready = False
@@ -44,7 +45,8 @@ class Template:
         if self.proc is not None:
             return
         ours, theirs = socket.socketpair()
-        env = dict(child_environment(self.scratch, self.limits), GRADER_TEMPLATE_FD=str(theirs.fileno()))
+        self.env = child_environment(self.scratch, self.limits)
+        env = dict(self.env, GRADER_TEMPLATE_FD=str(theirs.fileno()))
         env.update(GRADER_TEMPLATE_TORCH="1") if self.role == "package" else env.update(GRADER_TEMPLATE_ROLE="notebook")
         try:
             self.proc = subprocess.Popen(runtime_command("template"),
