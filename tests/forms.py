@@ -173,19 +173,22 @@ def failing_init_tail(src, dest):
 
 
 def remove_deep(folder: Path) -> None:
-    """Delete a tree of any depth without recursion (shutil.rmtree recurses once per level)."""
+    """Delete a tree of any depth without recursion (shutil.rmtree recurses once per level): a
+    folder is emptied of files and removed once the folders in it are gone, each folder listed
+    at most twice (a walk from the top for every folder would list 1100 levels 1100 times)."""
     import os
 
-    while folder.exists():
-        path = folder
-        while True:
-            subdirs = [e.path for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
-            if not subdirs:
-                break
-            path = Path(subdirs[0])
+    stack = [folder]
+    while stack:
+        path = stack[-1]
+        subdirs = [Path(e.path) for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
+        if subdirs:
+            stack += subdirs
+            continue
         for e in os.scandir(path):
             os.unlink(e.path)
         os.rmdir(path)
+        stack.pop()
 
 
 FORMS = {f.__name__: f for f in (bom, crlf, cr, declared_coding, non_ascii_identifiers, absolute_imports, package_level_import,
