@@ -38,6 +38,10 @@ AUTO_POINTS = sum(q["points"] for q in json.loads((ASSETS / "questions.json").re
 
 CASES = hostile.cases()
 PROCESS_ENDING = {"n11_hang_ignoring_the_timer", "n12_kill_own_process", "n15_tamper_with_the_channel"}
+CELL_SECONDS = {"n11_hang_ignoring_the_timer": 5}
+"""A cell's CPU seconds (10 unless named here; wall clock three times that). The spinner runs
+until the wall-clock limit ends it; the solved notebook's cells need well under a second each
+in a template that has imported torch."""
 OWN_ANSWERS = {c.stem for c in CASES if hostile.header(c)["loses"]}
 SECRET = "GRADER_NB_SECRET"
 
@@ -118,8 +122,8 @@ def hostile_run(tmp_path, monkeypatch, engine_template):
             nb.cells += [nbformat.v4.new_code_cell(hostile.cell_source(c, replacements), id=f"hostile-{c.stem[:12]}")
                          for c in cases[1:]]
             nbformat.write(nb, target)
-        return grade_notebook(target, assets_dir=assets, deadline_seconds=150, cell_seconds=10, workdir=tmp_path / "work",
-                              template=engine_template)
+        return grade_notebook(target, assets_dir=assets, deadline_seconds=150, workdir=tmp_path / "work", template=engine_template,
+                              cell_seconds=CELL_SECONDS.get(cases[0].stem, 10))
 
     yield grade
     signal.signal(signal.SIGUSR1, previous)
