@@ -1,13 +1,12 @@
 """Shared fixtures: the reference and the starter loaded side by side under distinct names, the
-build artifacts, the grader's corpus graded once per session, and Gradescope's container runs.
+build artifacts, the session's long gradings, and Gradescope's container runs.
 
-The corpus grading (tests/corpus_grading.py) and the container runs (tests/autograder_runs.py)
-are the suite's longest work and leave CPU time unused (half a CPU each for the containers), so
-they start in the background as soon as the tests are collected, each only if a selected test
-reads it; the tests that wait for them go last, so that they overlap the rest of the suite.
-Tests that read a graded corpus (a fixture named ``graded``) or the container runs
-(``container_runs``) are marked slow here, whatever file they are in: ``make test-fast`` leaves
-them out.
+The long gradings (GRADINGS: the grader's corpus, the honest forms, a class per LMS) and the
+container runs (tests/autograder_runs.py) start in the background as soon as the tests are
+collected, each only if a selected test reads it: the gradings one after another in one thread,
+the container runs (half a CPU each) in another. The tests that wait for them go last, so that
+they overlap the rest of the suite. Tests that read one (through a fixture of SLOW_FIXTURES) are
+marked slow here, whatever file they are in: ``make test-fast`` leaves them out.
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "conv_gemm"
 STARTER = ROOT / "assignments" / "conv_gemm"
-SLOW_FIXTURES = {"graded", "container_runs"}
+SLOW_FIXTURES = {"graded", "forms_graded", "lms_classes", "container_runs"}  # GRADINGS and the container runs
 
 
 def load_package(package_dir: Path, alias: str):
@@ -68,21 +67,33 @@ def artifacts():
 
 
 # ---------------------------------------------------------------- work started as the session begins
-_BACKGROUND = {}
+GRADINGS = {
+    # fixture: (the grading, the temporary folders it is given); run in this order, one after another
+    "graded": ("corpus_grading:grade_corpus", ("submissions", "gradebook")),
+    "forms_graded": ("forms:grade_forms", ("forms", "forms-gradebook")),
+    "lms_classes": ("lms_exports:grade_classes", ("lms-classes",)),
+}
+"""The session's long gradings: each is started in the background as the session begins, if a
+selected test reads its fixture, and every test that reads it shares that one grading."""
+_BACKGROUND: dict = {}  # fixture -> Future; "runs": the container runs
 
 
-def _corpus_reader(item) -> bool:
-    """A test that reads the corpus of tests/corpus_grading.py (test_forms.py has a `graded` of its own)."""
-    return "graded" in getattr(item, "fixturenames", ()) and not hasattr(getattr(item, "module", None), "graded")
+def _start_grading(config, name: str):
+    """The Future of grading ``name``, queued now if it was not: one thread runs them in the order
+    they were queued (each grades with worker processes of its own)."""
+    if name not in _BACKGROUND:
+        import importlib
 
+        if "pool" not in _BACKGROUND:
+            from concurrent.futures import ThreadPoolExecutor
 
-def _start_corpus(config):
-    if "corpus" not in _BACKGROUND:
-        import corpus_grading
-
+            _BACKGROUND["pool"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background-grading")
+        target, folders = GRADINGS[name]
+        module, function = target.split(":")
         factory = config._tmp_path_factory  # pytest's tmp_path_factory; a hook has no fixtures
-        _BACKGROUND["corpus"] = corpus_grading.start(factory.mktemp("submissions"), factory.mktemp("gradebook"))
-    return _BACKGROUND["corpus"]
+        paths = [factory.mktemp(folder) for folder in folders]
+        _BACKGROUND[name] = _BACKGROUND["pool"].submit(getattr(importlib.import_module(module), function), *paths)
+    return _BACKGROUND[name]
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +101,19 @@ def graded(pytestconfig):
     """The grader's corpus graded once (tests/corpus_grading.py): ``{"results": {student: GradeReport},
     "out": the gradebook folder, "unchanged": bool, "tmp_results_created": bool}``. Every test that
     reads it shares this one grading; a test that needs a fresh one grades its own."""
-    return _start_corpus(pytestconfig).result()
+    return _start_grading(pytestconfig, "graded").result()
+
+
+@pytest.fixture(scope="session")
+def forms_graded(pytestconfig):
+    """The honest forms of tests/forms.py graded once (grade_forms)."""
+    return _start_grading(pytestconfig, "forms_graded").result()
+
+
+@pytest.fixture(scope="session")
+def lms_classes(pytestconfig):
+    """A class as each LMS exports it, graded once (tests/lms_exports.py's grade_classes)."""
+    return _start_grading(pytestconfig, "lms_classes").result()
 
 
 @pytest.fixture(scope="session")
@@ -108,10 +131,14 @@ def _start_container_runs():
     return _BACKGROUND["runs"]
 
 
+def _reads(item, fixture: str) -> bool:
+    return fixture in getattr(item, "fixturenames", ())
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Before `-m` selects: a test that reads a graded corpus or the container runs is slow. Then
-    the order of :func:`_place` (a stable sort keeps every other test in its place)."""
+    """Before `-m` selects: a test that reads a background grading or the container runs is slow.
+    Then the order of :func:`_place` (a stable sort keeps every other test in its place)."""
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
@@ -119,40 +146,46 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _place(item) -> int:
-    """0: every other test; 1: container readers; 2: corpus readers; 3: exclusive tests, after all
-    background work (so that they wait for nothing)."""
+    """0: every other test; 1: container readers; 2: readers of a background grading; 3: exclusive
+    tests, after all background work (so that they wait for nothing)."""
     if item.get_closest_marker("exclusive") is not None:
         return 3
-    if _corpus_reader(item):
+    if any(_reads(item, name) for name in GRADINGS):
         return 2
-    return int("container_runs" in getattr(item, "fixturenames", ()))
+    return int(_reads(item, "container_runs"))
 
 
 def pytest_collection_finish(session):
-    """Start the corpus grading and the container runs now, each if a selected test will wait for it."""
+    """Start the background gradings and the container runs now, each if a selected test will wait for it."""
     if session.config.option.collectonly:
         return
-    if any(_corpus_reader(item) for item in session.items):
-        _start_corpus(session.config)
-    if any("container_runs" in getattr(item, "fixturenames", ()) for item in session.items):
+    for name in GRADINGS:
+        if any(_reads(item, name) for item in session.items):
+            _start_grading(session.config, name)
+    if any(_reads(item, "container_runs") for item in session.items):
         _start_container_runs()
+
+
+def _background_work():
+    runs = _BACKGROUND["runs"].runs.values() if "runs" in _BACKGROUND else ()
+    return [_BACKGROUND[name] for name in GRADINGS if name in _BACKGROUND] + list(runs)
 
 
 def pytest_runtest_setup(item):
     """A test marked exclusive runs alone: the background gradings end first (the sandbox user's
     task allowance, for one, is shared by every grading of the machine)."""
     if item.get_closest_marker("exclusive") is not None:
-        for work in (_BACKGROUND.get("corpus"), *(_BACKGROUND["runs"].runs.values() if "runs" in _BACKGROUND else ())):
-            if work is not None:
-                work.exception()  # waits; a failure is reported by the tests that read it
+        for work in _background_work():
+            work.exception()  # waits; a failure is reported by the tests that read it
 
 
 def pytest_sessionfinish(session):
-    """End the container runs if they still run (a session stopped early); a corpus grading that
-    still runs is waited for (it cannot be stopped halfway without leaving its processes)."""
+    """End the container runs if they still run (a session stopped early); a grading that still
+    runs is waited for (it cannot be stopped halfway without leaving its processes), one queued
+    and not started is dropped."""
     runs = _BACKGROUND.pop("runs", None)
     if runs is not None:
         runs.close()
-    corpus = _BACKGROUND.pop("corpus", None)
-    if corpus is not None:
-        corpus.exception()  # waits; its failure, if any, was reported by the tests that read it
+    pool = _BACKGROUND.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -2,14 +2,12 @@
 
 The corpus is the reference ("complete"), the starter and every case of the folders in
 CORPUS_KINDS, graded in one call the way `make grade` does (gradebook, results.json per
-student), one process grading two questions at a time. It is the suite's longest piece of work
-and it leaves CPU time unused between its steps, so it starts as soon as the tests are collected
-and the tests that read it run last.
+student), one process grading two questions at a time. It is the suite's longest piece of work,
+so it is the first of the background gradings, and the tests that read it run last.
 """
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from corpus import ROOT, STARTER, build, corpus
@@ -54,10 +52,3 @@ def grade_corpus(subs: Path, out: Path) -> dict:
         "tmp_results_created": not tmp_before and Path("/tmp/results.json").exists(),
     }
 
-
-def start(subs: Path, out: Path) -> Future:
-    """:func:`grade_corpus` in a thread of its own (its workers are processes); the Future of its result."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="corpus-grading")
-    future = pool.submit(grade_corpus, subs, out)
-    pool.shutdown(wait=False)  # the thread ends with the grading
-    return future

@@ -195,3 +195,24 @@ FORMS = {f.__name__: f for f in (bom, crlf, cr, declared_coding, non_ascii_ident
                                  stdlib_named_helpers, numpy_integers, flat_bare_imports, zipped, nested_zip, deep_tree, deep_zip,
                                  invalid_utf8_in_a_comment, failing_init_tail)}
 """Every honest form: each must grade exactly like the plain package."""
+
+
+def grade_forms(subs: Path, out: Path) -> dict:
+    """The plain reference and every form of FORMS, two colliding folder names and a file Python
+    refuses, graded into the gradebook ``out`` as `make grade` would (two workers):
+    ``{"by_name": {student: GradeReport}, "out": out}`` (tests/conftest.py, ``forms_graded``)."""
+    from corpus import SOLUTIONS
+    from grader.instructor.gradebook import grade_folder
+    from grader.sandbox import Limits
+
+    copy_package(SOLUTIONS, subs / "plain" / "conv_gemm")
+    for name, build in FORMS.items():
+        build(SOLUTIONS, subs / name)
+    copy_package(SOLUTIONS, subs / "dup x" / "conv_gemm")  # sanitises to dup_x ...
+    copy_package(SOLUTIONS, subs / "dup_x" / "conv_gemm")  # ... like this one
+    broken = copy_package(SOLUTIONS, subs / "undecodable" / "conv_gemm")
+    # in a string literal, unlike in a comment, Python refuses a byte that is not UTF-8
+    (broken / "winograd.py").write_bytes((broken / "winograd.py").read_bytes() + b'\nNOTE = "caf\xe9"\n')
+    results = grade_folder(subs, out, seed=11, workers=2, progress=False, limits=Limits(call_seconds=5, start_seconds=20))
+    remove_deep(subs / "deep_tree")
+    return {"by_name": {r.student: r for r in results}, "out": out}

@@ -17,6 +17,8 @@ import yaml
 
 from corpus import TESTS, build
 
+from grader.sandbox import Limits
+
 MUTANT = TESTS / "mutants" / "m01_output_size_ignores_dilation.py"
 
 
@@ -177,3 +179,37 @@ def plain(work: Path, dest: Path) -> dict:
 
 BUILDERS = {"canvas": canvas, "moodle": moodle, "blackboard": blackboard, "gradescope": gradescope,
             "classroom": classroom, "plain": plain}
+
+
+# ---------------------------------------------------------------- the classes graded
+LIMITS = Limits(call_seconds=5, start_seconds=20)
+QUESTIONS = ["cost"]  # one question: a class takes seconds
+SEED = 5
+HOSTILE_NAMES = ['=HYPERLINK("evil.example","x")', "grades.csv", "histogram.png", "@SUM(1)", "-2+3"]
+
+
+def grade(folder: Path, out: Path, **kw):
+    """``make grade`` on a class folder, two workers, only QUESTIONS."""
+    from grader.instructor.gradebook import grade_folder
+
+    return grade_folder(folder, out, workers=2, progress=False, limits=LIMITS, questions=QUESTIONS, seed=SEED, **kw)
+
+
+def grade_classes(work: Path) -> dict:
+    """A class as each LMS exports it, built in ``work`` and graded: ``{"work": work, "graded":
+    {layout: (gradebook folder, {submission key: LMS id})}}`` (tests/conftest.py, ``lms_classes``).
+    The plain class also has folder names a spreadsheet would run or that name the gradebook's
+    own files, and a zip bomb."""
+    from hostile_archives import build as hostile_archives
+
+    graded = {}
+    for layout, builder in BUILDERS.items():
+        ids = builder(work, work / layout)
+        if layout == "plain":
+            for name in HOSTILE_NAMES:
+                (work / layout / name).mkdir()
+                (work / layout / name / "notes.txt").write_text("nothing here\n")
+            hostile_archives.zip_of_zips(work / layout / "zip_bomber")  # 256 MB unpacked, from a few KB
+        grade(work / layout, work / f"{layout}-out")
+        graded[layout] = (work / f"{layout}-out", ids)
+    return {"work": work, "graded": graded}

@@ -1,9 +1,10 @@
 """Honest code in every form grades the same (issue: the student release and odd forms).
 
 One class folder holds the plain reference and the same package in each form of tests/forms.py;
-it is graded the way `make grade` grades (parallel workers, gradebook), and every form must get
-exactly the plain package's score on every code question. Folder names that sanitise to the
-same string keep their own rows.
+it is graded the way `make grade` grades (parallel workers, gradebook), once per session in the
+background (``forms_graded``: tests/forms.py's grade_forms, started by tests/conftest.py), and
+every form must get exactly the plain package's score on every code question. Folder names that
+sanitise to the same string keep their own rows.
 """
 from __future__ import annotations
 
@@ -13,33 +14,11 @@ import json
 import numpy as np
 import pytest
 
-from corpus import SOLUTIONS
-from forms import FORMS, copy_package, remove_deep
-from grader.instructor.gradebook import grade_folder
+from forms import FORMS
 from grader.questions import POINTS, QUESTION_IDS
-from grader.sandbox import Limits
 
 pytestmark = pytest.mark.slow
-LIMITS = Limits(call_seconds=5, start_seconds=20)
 CODE_QUESTIONS = [q for q in QUESTION_IDS if q != "notebook"]
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    subs = tmp_path_factory.mktemp("forms")
-    out = tmp_path_factory.mktemp("forms-gradebook")
-    copy_package(SOLUTIONS, subs / "plain" / "conv_gemm")
-    for name, build in FORMS.items():
-        build(SOLUTIONS, subs / name)
-    copy_package(SOLUTIONS, subs / "dup x" / "conv_gemm")  # sanitises to dup_x ...
-    copy_package(SOLUTIONS, subs / "dup_x" / "conv_gemm")  # ... like this one
-    broken = copy_package(SOLUTIONS, subs / "undecodable" / "conv_gemm")
-    # in a string literal, unlike in a comment, Python refuses a byte that is not UTF-8
-    (broken / "winograd.py").write_bytes((broken / "winograd.py").read_bytes() + b'\nNOTE = "caf\xe9"\n')
-    results = grade_folder(subs, out, seed=11, workers=2, progress=False, limits=LIMITS)
-    for deep in ("deep_tree",):
-        remove_deep(subs / deep)
-    return {"by_name": {r.student: r for r in results}, "out": out}
 
 
 def scores(result):
@@ -47,9 +26,9 @@ def scores(result):
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
-def test_form_grades_like_the_plain_package(graded, form):
-    plain = graded["by_name"]["plain"]
-    result = graded["by_name"][form]
+def test_form_grades_like_the_plain_package(forms_graded, form):
+    plain = forms_graded["by_name"]["plain"]
+    result = forms_graded["by_name"][form]
     assert result.error is None, result.error
     failures = {q: [(c.name, c.feedback[:200]) for c in result.questions[q].checks if not c.passed and not c.skipped]
                 for q in CODE_QUESTIONS if result.questions[q].score != plain.questions[q].score}
@@ -57,21 +36,21 @@ def test_form_grades_like_the_plain_package(graded, form):
     assert plain.total == pytest.approx(sum(POINTS[q] for q in CODE_QUESTIONS))  # every code question and the extra credit
 
 
-def test_deep_trees_say_what_was_left_out(graded):
+def test_deep_trees_say_what_was_left_out(forms_graded):
     for form in ("deep_tree", "deep_zip"):
-        problems = " ".join(graded["by_name"][form].problems)
+        problems = " ".join(forms_graded["by_name"][form].problems)
         assert "nested deeper" in problems, problems
 
 
-def test_failing_init_is_reported_and_costs_nothing_it_does_not_break(graded):
-    result = graded["by_name"]["failing_init_tail"]
+def test_failing_init_is_reported_and_costs_nothing_it_does_not_break(forms_graded):
+    result = forms_graded["by_name"]["failing_init_tail"]
     problems = [p for e in result.questions.values() for p in e.problems]
     assert any("__init__.py raised RuntimeError" in p for p in problems), problems
 
 
-def test_undecodable_file_costs_its_own_question_with_a_message(graded):
-    result = graded["by_name"]["undecodable"]
-    plain = graded["by_name"]["plain"]
+def test_undecodable_file_costs_its_own_question_with_a_message(forms_graded):
+    result = forms_graded["by_name"]["undecodable"]
+    plain = forms_graded["by_name"]["plain"]
     assert result.questions["winograd"].score == 0
     feedback = " ".join(c.feedback for c in result.questions["winograd"].checks)
     assert "winograd.py" in feedback and "SyntaxError" in feedback and "utf-8" in feedback.lower(), feedback[:500]
@@ -79,8 +58,8 @@ def test_undecodable_file_costs_its_own_question_with_a_message(graded):
     assert others == pytest.approx({q: s for q, s in scores(plain).items() if q != "winograd"})
 
 
-def test_colliding_folder_names_keep_their_own_rows(graded):
-    out = graded["out"]
+def test_colliding_folder_names_keep_their_own_rows(forms_graded):
+    out = forms_graded["out"]
     with open(out / "grades.csv") as f:
         rows = list(csv.DictReader(f))
     by_source = {r["submission"]: r for r in rows}
@@ -90,7 +69,7 @@ def test_colliding_folder_names_keep_their_own_rows(graded):
     assert len({r["student"] for r in rows}) == len(rows)
     for name in names:
         data = json.loads((out / name / "results.json").read_text())
-        assert data["score"] == pytest.approx(graded["by_name"]["plain"].total)
+        assert data["score"] == pytest.approx(forms_graded["by_name"]["plain"].total)
 
 
 def test_numpy_integer_accepted_but_float_and_bool_refused(tmp_path):

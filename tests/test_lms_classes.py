@@ -11,25 +11,14 @@ import shutil
 import pytest
 
 from corpus import SOLUTIONS, build
-from hostile_archives import build as hostile_archives
-from lms_exports import BUILDERS, MUTANT, STUDENTS
+from lms_exports import BUILDERS, HOSTILE_NAMES, LIMITS, MUTANT, QUESTIONS, SEED, STUDENTS, grade
 from grader.instructor import records
 from grader.instructor.compare import compare
-from grader.instructor.gradebook import grade_folder
 from grader.instructor.shards import merge
 from grader.questions import POINTS
-from grader.sandbox import Limits
 from grader.submission import student_name
 
 pytestmark = pytest.mark.slow
-LIMITS = Limits(call_seconds=5, start_seconds=20)
-QUESTIONS = ["cost"]
-SEED = 5
-HOSTILE_NAMES = ['=HYPERLINK("evil.example","x")', "grades.csv", "histogram.png", "@SUM(1)", "-2+3"]
-
-
-def grade(folder, out, **kw):
-    return grade_folder(folder, out, workers=2, progress=False, limits=LIMITS, questions=QUESTIONS, seed=SEED, **kw)
 
 
 def rows(path):
@@ -38,23 +27,14 @@ def rows(path):
 
 
 @pytest.fixture(scope="module")
-def classes(tmp_path_factory):
-    work = tmp_path_factory.mktemp("lms-classes")
-    graded = {}
-    for layout, builder in BUILDERS.items():
-        ids = builder(work, work / layout)
-        if layout == "plain":
-            for name in HOSTILE_NAMES:  # folder names a spreadsheet would run, or that name the gradebook's own files
-                (work / layout / name).mkdir()
-                (work / layout / name / "notes.txt").write_text("nothing here\n")
-            hostile_archives.zip_of_zips(work / layout / "zip_bomber")  # 256 MB unpacked, from a few KB
-        grade(work / layout, work / f"{layout}-out")
-        graded[layout] = (work / f"{layout}-out", ids)
-    # the bug, graded alone as a plain folder: what the mutant's row must get, whatever the layout
+def classes(lms_classes):
+    """The classes graded in the background (``lms_classes``: tests/lms_exports.py's grade_classes),
+    and the bug graded alone as a plain folder: what the mutant's row must get, whatever the layout."""
     from grader.engine import grade_submission
 
+    work = lms_classes["work"]
     bug = grade_submission(build(work / "bug-alone", MUTANT), seed=SEED, limits=LIMITS, questions=QUESTIONS)
-    return {"work": work, "graded": graded, "bug_cost": bug.questions["cost"].score}
+    return {**lms_classes, "bug_cost": bug.questions["cost"].score}
 
 
 def expected_rows(ids: dict) -> dict:

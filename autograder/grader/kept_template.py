@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from multiprocessing.util import Finalize
 from pathlib import Path
 
@@ -31,12 +32,14 @@ from grader.sandbox import Limits, Scratch, child_environment
 from grader.template_process import Template
 
 _KEPT: dict[str, tuple[Scratch, Template]] = {}
+_LOCK = threading.Lock()  # submissions graded side by side in threads: one keeps its template, the others' end
 
 
 def take(limits: Limits, user: tuple[int, int] | None) -> tuple[Scratch, Template]:
     """A scratch folder, prepared, and its package template (launched, not necessarily ready):
     the kept ones if they fit ``limits`` and ``user``, else new ones."""
-    kept = _KEPT.pop("package", None)
+    with _LOCK:
+        kept = _KEPT.pop("package", None)
     if kept is not None:
         scratch, template = kept
         if (template.alive and template.limits == limits and scratch.owner_uid == _uid(user)
@@ -64,7 +67,11 @@ def give_back(scratch: Scratch, template: Template, *, keep: bool) -> None:
     except OSError:  # a folder a child left that cannot be removed: start afresh next time
         discard(scratch, template)
         return
-    _KEPT["package"] = (scratch, template)
+    with _LOCK:
+        if "package" not in _KEPT:
+            _KEPT["package"] = (scratch, template)
+            return
+    discard(scratch, template)
 
 
 def kept() -> Template | None:
@@ -89,7 +96,8 @@ def discard(scratch: Scratch, template: Template) -> None:
 
 def discard_kept() -> None:
     """End the kept template (when the process ends; a worker's atexit does not run, this does)."""
-    kept = _KEPT.pop("package", None)
+    with _LOCK:
+        kept = _KEPT.pop("package", None)
     if kept is not None:
         discard(*kept)
 
