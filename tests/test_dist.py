@@ -100,8 +100,16 @@ def test_release_make_check_runs_on_the_starter(artifacts, tmp_path):
 
 @pytest.mark.slow
 def test_run_autograder_end_to_end(artifacts, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
     zip_path = artifacts[0]
-    complete = run_autograder(zip_path, tmp_path / "complete", build(tmp_path / "sub_complete"))
+    hostile_snippet = next(p for p in corpus("hostile") if p.stem.startswith("h07"))
+    submissions = {"complete": build(tmp_path / "sub_complete"),
+                   "starter": build(tmp_path / "sub_starter", base=ROOT / "assignments" / "conv_gemm"),
+                   "hostile": build(tmp_path / "sub_hostile", hostile_snippet)}
+    with ThreadPoolExecutor(max_workers=3) as pool:  # three Gradescope runs, each a process of its own, side by side
+        runs = {name: pool.submit(run_autograder, zip_path, tmp_path / name, sub) for name, sub in submissions.items()}
+    complete = runs["complete"].result()
     validate_results_json(complete)
     assert complete["score"] >= 94  # all code questions; the notebook is graded in tests/test_notebook.py
     by_number = {t["number"]: t for t in complete["tests"]}
@@ -111,11 +119,10 @@ def test_run_autograder_end_to_end(artifacts, tmp_path):
     summaries = [t for t in complete["tests"] if t["number"].endswith(".0")]
     assert summaries and all(t["visibility"] == "visible" and t["max_score"] == 0 for t in summaries)
     assert complete["extra_data"]["seed"] and complete["extra_data"]["environment"]["torch"]
-    starter = run_autograder(zip_path, tmp_path / "starter", build(tmp_path / "sub_starter", base=ROOT / "assignments" / "conv_gemm"))
+    starter = runs["starter"].result()
     validate_results_json(starter)
     assert starter["score"] == 0
-    hostile_snippet = next(p for p in corpus("hostile") if p.stem.startswith("h07"))
-    hostile = run_autograder(zip_path, tmp_path / "hostile", build(tmp_path / "sub_hostile", hostile_snippet))
+    hostile = runs["hostile"].result()
     validate_results_json(hostile)
     assert hostile["score"] == pytest.approx(complete["score"])
 
