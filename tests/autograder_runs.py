@@ -184,6 +184,25 @@ def all_hanging(dest: Path) -> Path:
     return dest
 
 
+# ---------------------------------------------------------------- run_autograder as is, in the background
+def run_end_to_end(folder: Path) -> dict:
+    """``run_autograder`` (no container) on the reference, the starter and the hostile case that
+    fakes results.json, side by side, from a zip of their own (tests/test_dist.py reads them:
+    fixture ``end_to_end``, tests/conftest.py): ``{name: results.json}``."""
+    import build_dist
+    from corpus import corpus
+
+    zip_path = folder / "autograder.zip"  # its own copy: tests/test_dist.py rebuilds dist/
+    build_dist.write_zip(zip_path, build_dist.autograder_files())
+    hostile = next(p for p in corpus("hostile") if p.stem.startswith("h07"))
+    submissions = {"complete": build(folder / "sub_complete"),
+                   "starter": build(folder / "sub_starter", base=ROOT / "assignments" / "conv_gemm"),
+                   "hostile": build(folder / "sub_hostile", hostile)}
+    with ThreadPoolExecutor(max_workers=len(submissions)) as pool:  # each a process of its own
+        runs = {name: pool.submit(run_autograder, zip_path, folder / name, sub) for name, sub in submissions.items()}
+    return {name: run.result() for name, run in runs.items()}
+
+
 # ---------------------------------------------------------------- the session's container runs, in the background
 COMPLETE_METADATA = {"assignment": {"id": 4242}, "users": [{"id": 31, "name": "Ada", "email": "ada@example.com"}]}
 HANGING_BUDGET = 150  # seconds: keeps the run short; the default budget nests below Gradescope's 600 s (tests)

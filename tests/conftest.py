@@ -1,12 +1,14 @@
 """Shared fixtures: the reference and the starter loaded side by side under distinct names, the
 build artifacts, the session's long gradings, and Gradescope's container runs.
 
-The long gradings (GRADINGS: the grader's corpus, the honest forms, a class per LMS) and the
-container runs (tests/autograder_runs.py) start in the background as soon as the tests are
-collected, each only if a selected test reads it: the gradings one after another in one thread,
-the container runs (half a CPU each) in another. The tests that wait for them go last, so that
-they overlap the rest of the suite. Tests that read one (through a fixture of SLOW_FIXTURES) are
-marked slow here, whatever file they are in: ``make test-fast`` leaves them out.
+The long gradings (GRADINGS: the grader's corpus, the honest forms, a class per LMS, three
+run_autograder runs, three notebooks whose package dies) and the container runs
+(tests/autograder_runs.py) start in the background as soon as the tests are collected, each
+only if a selected test reads it: the gradings two at a time, in the order of GRADINGS, the
+container runs (half a CPU each) in a thread of their own. The tests that wait for them go
+last, so that they overlap the rest of the suite. Tests that read one (through a fixture of
+SLOW_FIXTURES) are marked slow here, whatever file they are in: ``make test-fast`` leaves them
+out.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "conv_gemm"
 STARTER = ROOT / "assignments" / "conv_gemm"
-SLOW_FIXTURES = {"graded", "forms_graded", "lms_classes", "container_runs"}  # GRADINGS and the container runs
+SLOW_FIXTURES = {"graded", "forms_graded", "lms_classes", "end_to_end", "dying_notebooks", "container_runs"}  # GRADINGS, containers
 
 
 def load_package(package_dir: Path, alias: str):
@@ -68,10 +70,12 @@ def artifacts():
 
 # ---------------------------------------------------------------- work started as the session begins
 GRADINGS = {
-    # fixture: (the grading, the temporary folders it is given); run in this order, one after another
+    # fixture: (the grading, the temporary folders it is given); started in this order, two at a time
     "graded": ("corpus_grading:grade_corpus", ("submissions", "gradebook")),
     "forms_graded": ("forms:grade_forms", ("forms", "forms-gradebook")),
     "lms_classes": ("lms_exports:grade_classes", ("lms-classes",)),
+    "end_to_end": ("autograder_runs:run_end_to_end", ("end-to-end",)),
+    "dying_notebooks": ("test_notebook:grade_dying_notebooks", ("dying-notebooks",)),
 }
 """The session's long gradings: each is started in the background as the session begins, if a
 selected test reads its fixture, and every test that reads it shares that one grading."""
@@ -79,15 +83,15 @@ _BACKGROUND: dict = {}  # fixture -> Future; "runs": the container runs
 
 
 def _start_grading(config, name: str):
-    """The Future of grading ``name``, queued now if it was not: one thread runs them in the order
-    they were queued (each grades with worker processes of its own)."""
+    """The Future of grading ``name``, queued now if it was not: two threads run them in the order
+    they were queued (each grades with processes of its own)."""
     if name not in _BACKGROUND:
         import importlib
 
         if "pool" not in _BACKGROUND:
             from concurrent.futures import ThreadPoolExecutor
 
-            _BACKGROUND["pool"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background-grading")
+            _BACKGROUND["pool"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="background-grading")
         target, folders = GRADINGS[name]
         module, function = target.split(":")
         factory = config._tmp_path_factory  # pytest's tmp_path_factory; a hook has no fixtures
@@ -114,6 +118,18 @@ def forms_graded(pytestconfig):
 def lms_classes(pytestconfig):
     """A class as each LMS exports it, graded once (tests/lms_exports.py's grade_classes)."""
     return _start_grading(pytestconfig, "lms_classes").result()
+
+
+@pytest.fixture(scope="session")
+def end_to_end(pytestconfig):
+    """run_autograder on three submissions (tests/autograder_runs.py's run_end_to_end)."""
+    return _start_grading(pytestconfig, "end_to_end").result()
+
+
+@pytest.fixture(scope="session")
+def dying_notebooks(pytestconfig):
+    """Three notebooks whose package exits, spins or sleeps, graded (tests/test_notebook.py)."""
+    return _start_grading(pytestconfig, "dying_notebooks").result()
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from corpus import ROOT, SOLUTIONS, build, corpus
+from corpus import ROOT, SOLUTIONS
 from test_feedback import public_points  # noqa: E402
-from autograder_runs import run_autograder
 from test_grader import validate_results_json  # noqa: E402
 
 from grader.markdown import figure  # noqa: E402
@@ -99,17 +98,8 @@ def test_release_make_check_runs_on_the_starter(artifacts, tmp_path):
 
 
 @pytest.mark.slow
-def test_run_autograder_end_to_end(artifacts, tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
-
-    zip_path = artifacts[0]
-    hostile_snippet = next(p for p in corpus("hostile") if p.stem.startswith("h07"))
-    submissions = {"complete": build(tmp_path / "sub_complete"),
-                   "starter": build(tmp_path / "sub_starter", base=ROOT / "assignments" / "conv_gemm"),
-                   "hostile": build(tmp_path / "sub_hostile", hostile_snippet)}
-    with ThreadPoolExecutor(max_workers=3) as pool:  # three Gradescope runs, each a process of its own, side by side
-        runs = {name: pool.submit(run_autograder, zip_path, tmp_path / name, sub) for name, sub in submissions.items()}
-    complete = runs["complete"].result()
+def test_run_autograder_end_to_end(end_to_end):
+    complete = end_to_end["complete"]
     validate_results_json(complete)
     assert complete["score"] >= 94  # all code questions; the notebook is graded in tests/test_notebook.py
     by_number = {t["number"]: t for t in complete["tests"]}
@@ -119,10 +109,10 @@ def test_run_autograder_end_to_end(artifacts, tmp_path):
     summaries = [t for t in complete["tests"] if t["number"].endswith(".0")]
     assert summaries and all(t["visibility"] == "visible" and t["max_score"] == 0 for t in summaries)
     assert complete["extra_data"]["seed"] and complete["extra_data"]["environment"]["torch"]
-    starter = runs["starter"].result()
+    starter = end_to_end["starter"]
     validate_results_json(starter)
     assert starter["score"] == 0
-    hostile = runs["hostile"].result()
+    hostile = end_to_end["hostile"]
     validate_results_json(hostile)
     assert hostile["score"] == pytest.approx(complete["score"])
 

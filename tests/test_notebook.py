@@ -270,38 +270,43 @@ def test_conceptual_points_do_not_need_a_working_package(tmp_path):
 HANG_CELL_SECONDS = 6  # CPU seconds of a cell (its wall clock: three times that); the import cell needs about 2.5
 
 
-@pytest.mark.slow
-def test_a_package_that_kills_the_kernel_or_hangs_costs_no_conceptual_points(tmp_path):
+def grade_dying_notebooks(folder: Path) -> dict:
+    """The solved notebook beside a package that exits, one whose import spins and one whose
+    import sleeps, graded side by side (each with processes of its own, so the sleeper's wall
+    clock and the spinner's CPU time overlap): ``{"exits" | "hangs" | "sleeps": NotebookReport}``.
+    A background grading of the session (fixture ``dying_notebooks``, tests/conftest.py)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    exits = tmp_path / "exits"
+    exits = folder / "exits"
     stage(exits, SOLVED_NB, SOLUTIONS)
     with open(exits / "conv_gemm" / "conv2d.py", "a") as f:
         f.write("\n\ndef conv2d(*args, **kwargs):\n    import os\n    os._exit(3)\n")
-    hangs = tmp_path / "hangs"
+    hangs = folder / "hangs"
     stage(hangs, SOLVED_NB, SOLUTIONS)
     init = hangs / "conv_gemm" / "__init__.py"
     init.write_text("while True:\n    pass\n" + init.read_text())
-    sleeps = tmp_path / "sleeps"
+    sleeps = folder / "sleeps"
     stage(sleeps, SOLVED_NB, SOLUTIONS)
     init = sleeps / "conv_gemm" / "__init__.py"
     init.write_text("import time\ntime.sleep(3600)\n" + init.read_text())
-    # three independent gradings, each with processes of its own: side by side, the sleeper's
-    # wall clock and the spinner's CPU time overlap
     with ThreadPoolExecutor(max_workers=3) as pool:
-        exited = pool.submit(grade_notebook, exits / "conv_gemm.ipynb", deadline_seconds=120)
-        hung, slept = (pool.submit(grade_notebook, folder / "conv_gemm.ipynb", deadline_seconds=150, cell_seconds=HANG_CELL_SECONDS)
-                       for folder in (hangs, sleeps))  # then interrupted
-    result = exited.result()
+        runs = {"exits": pool.submit(grade_notebook, exits / "conv_gemm.ipynb", deadline_seconds=120)}
+        for name, path in (("hangs", hangs), ("sleeps", sleeps)):  # then interrupted
+            runs[name] = pool.submit(grade_notebook, path / "conv_gemm.ipynb", deadline_seconds=150, cell_seconds=HANG_CELL_SECONDS)
+    return {name: run.result() for name, run in runs.items()}
+
+
+def test_a_package_that_kills_the_kernel_or_hangs_costs_no_conceptual_points(dying_notebooks):
+    result = dying_notebooks["exits"]
     assert result.score == AUTO_POINTS
     assert "was skipped: the process exited with code 3" in result.error, result.error
 
-    result = hung.result()
+    result = dying_notebooks["hangs"]
     assert result.score == AUTO_POINTS
     assert any("import numpy as np" in e and f"more than {HANG_CELL_SECONDS} s of CPU time" in e for e in result.cell_errors), \
         result.cell_errors
 
-    result = slept.result()
+    result = dying_notebooks["sleeps"]
     assert result.score == AUTO_POINTS
     assert any("import numpy as np" in e and f"timed out after {3 * HANG_CELL_SECONDS} s" in e for e in result.cell_errors), \
         result.cell_errors
