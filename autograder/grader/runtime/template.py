@@ -225,6 +225,7 @@ def serve(sock: socket.socket, start) -> None:
             pid = os.fork()
             if pid == 0:
                 (start if request["op"] == "fork" else become_notebook_template)(sock, fds, request)
+            ended.pop(pid, None)  # an earlier child's status under the same (reused) pid is not this one's
             for fd in fds:
                 os.close(fd)
             reply = {"pid": pid}
