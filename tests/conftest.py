@@ -22,7 +22,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions" / "conv_gemm"
 STARTER = ROOT / "assignments" / "conv_gemm"
-SLOW_FIXTURES = {"graded", "forms_graded", "lms_classes", "end_to_end", "dying_notebooks", "container_runs"}  # GRADINGS, containers
 
 
 def load_package(package_dir: Path, alias: str):
@@ -70,15 +69,22 @@ def artifacts():
 
 # ---------------------------------------------------------------- work started as the session begins
 GRADINGS = {
-    # fixture: (the grading, the temporary folders it is given); started in this order, two at a time
-    "graded": ("corpus_grading:grade_corpus", ("submissions", "gradebook")),
-    "forms_graded": ("forms:grade_forms", ("forms", "forms-gradebook")),
-    "lms_classes": ("lms_exports:grade_classes", ("lms-classes",)),
-    "end_to_end": ("autograder_runs:run_end_to_end", ("end-to-end",)),
-    "dying_notebooks": ("test_notebook:grade_dying_notebooks", ("dying-notebooks",)),
+    # fixture: (the grading, the temporary folders it is given, what the fixture returns);
+    # started in this order, two at a time
+    "graded": ("corpus_grading:grade_corpus", ("submissions", "gradebook"),
+               """The grader's corpus (tests/corpus_grading.py): ``{"results": {student: GradeReport}, "out":
+               the gradebook folder, "unchanged": bool, "tmp_results_created": bool}``."""),
+    "forms_graded": ("forms:grade_forms", ("forms", "forms-gradebook"), "The honest forms of tests/forms.py (grade_forms)."),
+    "lms_classes": ("lms_exports:grade_classes", ("lms-classes",), "A class as each LMS exports it (tests/lms_exports.py)."),
+    "end_to_end": ("autograder_runs:run_end_to_end", ("end-to-end",),
+                   "run_autograder on three submissions (tests/autograder_runs.py's run_end_to_end)."),
+    "dying_notebooks": ("test_notebook:grade_dying_notebooks", ("dying-notebooks",),
+                        "Three notebooks whose package exits, spins or sleeps (tests/test_notebook.py)."),
 }
 """The session's long gradings: each is started in the background as the session begins, if a
-selected test reads its fixture, and every test that reads it shares that one grading."""
+selected test reads its fixture, and every test that reads it shares that one grading (a test
+that needs a fresh one grades its own)."""
+SLOW_FIXTURES = set(GRADINGS) | {"container_runs"}
 _BACKGROUND: dict = {}  # fixture -> Future; "runs": the container runs
 
 
@@ -92,7 +98,7 @@ def _start_grading(config, name: str):
             from concurrent.futures import ThreadPoolExecutor
 
             _BACKGROUND["pool"] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="background-grading")
-        target, folders = GRADINGS[name]
+        target, folders, _ = GRADINGS[name]
         module, function = target.split(":")
         factory = config._tmp_path_factory  # pytest's tmp_path_factory; a hook has no fixtures
         paths = [factory.mktemp(folder) for folder in folders]
@@ -100,36 +106,17 @@ def _start_grading(config, name: str):
     return _BACKGROUND[name]
 
 
-@pytest.fixture(scope="session")
-def graded(pytestconfig):
-    """The grader's corpus graded once (tests/corpus_grading.py): ``{"results": {student: GradeReport},
-    "out": the gradebook folder, "unchanged": bool, "tmp_results_created": bool}``. Every test that
-    reads it shares this one grading; a test that needs a fresh one grades its own."""
-    return _start_grading(pytestconfig, "graded").result()
+def _grading_fixture(name: str, doc: str):
+    """The session fixture ``name``: the result of that grading, waited for."""
+    def fixture(pytestconfig):
+        return _start_grading(pytestconfig, name).result()
+
+    fixture.__doc__ = doc
+    return pytest.fixture(scope="session", name=name)(fixture)
 
 
-@pytest.fixture(scope="session")
-def forms_graded(pytestconfig):
-    """The honest forms of tests/forms.py graded once (grade_forms)."""
-    return _start_grading(pytestconfig, "forms_graded").result()
-
-
-@pytest.fixture(scope="session")
-def lms_classes(pytestconfig):
-    """A class as each LMS exports it, graded once (tests/lms_exports.py's grade_classes)."""
-    return _start_grading(pytestconfig, "lms_classes").result()
-
-
-@pytest.fixture(scope="session")
-def end_to_end(pytestconfig):
-    """run_autograder on three submissions (tests/autograder_runs.py's run_end_to_end)."""
-    return _start_grading(pytestconfig, "end_to_end").result()
-
-
-@pytest.fixture(scope="session")
-def dying_notebooks(pytestconfig):
-    """Three notebooks whose package exits, spins or sleeps, graded (tests/test_notebook.py)."""
-    return _start_grading(pytestconfig, "dying_notebooks").result()
+for _name, (_, _, _doc) in GRADINGS.items():
+    globals()[_name] = _grading_fixture(_name, _doc)
 
 
 @pytest.fixture(scope="session")

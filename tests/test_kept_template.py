@@ -31,7 +31,7 @@ def test_honest_package_after_attacks_on_the_same_kept_template_keeps_every_poin
         attacked = grade(build(tmp_path / name, TESTS / "hostile" / f"{name}.py"))
         assert attacked.error is None, attacked.error
         assert kept_template.kept() is not None and kept_template.kept().proc.pid == pid, f"{name} ended the kept template"
-        scratch = kept_template._KEPT["package"][0]
+        scratch = kept_template._kept[0]
         assert sorted(p.name for p in scratch.root.iterdir()) == ["pkg", "runner", "work"]
         assert not any(scratch.package.iterdir()) and not any(scratch.work.iterdir()), f"{name} left files for the next one"
     again = grade(build(tmp_path / "again"))

@@ -31,15 +31,22 @@ from grader.reaper import reap_orphans
 from grader.sandbox import Limits, Scratch, child_environment
 from grader.template_process import Template
 
-_KEPT: dict[str, tuple[Scratch, Template]] = {}
+_kept: tuple[Scratch, Template] | None = None
 _LOCK = threading.Lock()  # submissions graded side by side in threads: one keeps its template, the others' end
+
+
+def _swap(new: tuple[Scratch, Template] | None) -> tuple[Scratch, Template] | None:
+    """Put ``new`` in the place of the kept pair (under the lock); the pair that was there."""
+    global _kept
+    with _LOCK:
+        old, _kept = _kept, new
+    return old
 
 
 def take(limits: Limits, user: tuple[int, int] | None) -> tuple[Scratch, Template]:
     """A scratch folder, prepared, and its package template (launched, not necessarily ready):
     the kept ones if they fit ``limits`` and ``user``, else new ones."""
-    with _LOCK:
-        kept = _KEPT.pop("package", None)
+    kept = _swap(None)
     if kept is not None:
         scratch, template = kept
         if (template.alive and template.limits == limits and scratch.owner_uid == _uid(user)
@@ -58,25 +65,24 @@ def take(limits: Limits, user: tuple[int, int] | None) -> tuple[Scratch, Templat
 def give_back(scratch: Scratch, template: Template, *, keep: bool) -> None:
     """After a submission: keep both for the next one (``keep`` and the template still runs), or
     end the template and remove the folder."""
-    reap_orphans()  # whatever a child left running is gone before anything is kept
     if not (keep and template.alive):
-        discard(scratch, template)
+        discard(scratch, template)  # closing the template reaps what its children left
         return
+    reap_orphans()  # whatever a child left running is gone before anything is kept
     try:
         scratch.reset()
     except OSError:  # a folder a child left that cannot be removed: start afresh next time
         discard(scratch, template)
         return
-    with _LOCK:
-        if "package" not in _KEPT:
-            _KEPT["package"] = (scratch, template)
-            return
-    discard(scratch, template)
+    crowded = _swap((scratch, template))  # another thread's pair, kept meanwhile: it ends
+    if crowded is not None:
+        discard(*crowded)
 
 
 def kept() -> Template | None:
     """The template kept for the next submission, if any."""
-    return _KEPT["package"][1] if "package" in _KEPT else None
+    kept_now = _kept
+    return None if kept_now is None else kept_now[1]
 
 
 def confined_from_each_other(confinement: dict, user) -> bool:
@@ -96,8 +102,7 @@ def discard(scratch: Scratch, template: Template) -> None:
 
 def discard_kept() -> None:
     """End the kept template (when the process ends; a worker's atexit does not run, this does)."""
-    with _LOCK:
-        kept = _KEPT.pop("package", None)
+    kept = _swap(None)
     if kept is not None:
         discard(*kept)
 

@@ -115,12 +115,8 @@ class Scratch:
         return self.root / "work"
 
     def prepare(self) -> None:
-        for d in (self.root, self.runner, self.package, self.work):
-            d.mkdir(parents=True, exist_ok=True)
-            os.chmod(d, 0o755)
+        self._make(self.root, self.runner, self.package, self.work)
         install_runtime(self.runner)  # public code only: the stand-ins travel over the pipe
-        if self.owner_uid is not None:
-            os.chown(self.work, self.owner_uid, -1)
 
     def reset(self) -> None:
         """Empty it for the next submission (kept_template): everything but runner/, which the
@@ -129,8 +125,11 @@ class Scratch:
             if entry != self.runner:
                 shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
         self._compiled, self._works = None, 0
-        for d in (self.package, self.work):
-            d.mkdir(mode=0o755)
+        self._make(self.package, self.work)
+
+    def _make(self, *folders: Path) -> None:
+        for d in folders:
+            d.mkdir(parents=True, exist_ok=True)
             os.chmod(d, 0o755)
         if self.owner_uid is not None:
             os.chown(self.work, self.owner_uid, -1)
