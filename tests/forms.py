@@ -172,25 +172,6 @@ def failing_init_tail(src, dest):
     return dest
 
 
-def remove_deep(folder: Path) -> None:
-    """Delete a tree of any depth without recursion (shutil.rmtree recurses once per level): a
-    folder is emptied of files and removed once the folders in it are gone, each folder listed
-    at most twice (a walk from the top for every folder would list 1100 levels 1100 times)."""
-    import os
-
-    stack = [folder]
-    while stack:
-        path = stack[-1]
-        subdirs = [Path(e.path) for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
-        if subdirs:
-            stack += subdirs
-            continue
-        for e in os.scandir(path):
-            os.unlink(e.path)
-        os.rmdir(path)
-        stack.pop()
-
-
 FORMS = {f.__name__: f for f in (bom, crlf, cr, declared_coding, non_ascii_identifiers, absolute_imports, package_level_import,
                                  stdlib_named_helpers, numpy_integers, flat_bare_imports, zipped, nested_zip, deep_tree, deep_zip,
                                  invalid_utf8_in_a_comment, failing_init_tail)}
@@ -203,7 +184,7 @@ def grade_forms(subs: Path, out: Path) -> dict:
     ``{"by_name": {student: GradeReport}, "out": out}`` (tests/conftest.py, ``forms_graded``)."""
     from corpus import SOLUTIONS
     from grader.instructor.gradebook import grade_folder
-    from grader.sandbox import Limits
+    from grader.sandbox import Limits, remove_tree
 
     copy_package(SOLUTIONS, subs / "plain" / "conv_gemm")
     for name, build in FORMS.items():
@@ -214,5 +195,5 @@ def grade_forms(subs: Path, out: Path) -> dict:
     # in a string literal, unlike in a comment, Python refuses a byte that is not UTF-8
     (broken / "winograd.py").write_bytes((broken / "winograd.py").read_bytes() + b'\nNOTE = "caf\xe9"\n')
     results = grade_folder(subs, out, seed=11, workers=2, progress=False, limits=Limits(call_seconds=5, start_seconds=20))
-    remove_deep(subs / "deep_tree")
+    remove_tree(subs / "deep_tree")  # pytest's own clean-up recurses
     return {"by_name": {r.student: r for r in results}, "out": out}

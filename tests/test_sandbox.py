@@ -200,3 +200,36 @@ def test_budget_shares_are_the_old_sequential_ones_and_never_pass_the_end(monkey
     assert budget.deadline("notebook") == 170.0
     with pytest.raises(KeyError):
         budget.deadline("cost")  # a question starts once
+
+
+def test_remove_tree_removes_any_depth_and_follows_no_link(tmp_path):
+    """A child can nest folders past shutil.rmtree's recursion and past PATH_MAX in its work folder."""
+    import shutil
+
+    from grader.sandbox import remove_tree
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("the grader's")
+
+    def deep(top):
+        top.mkdir()
+        fd = os.open(top, os.O_RDONLY)
+        for _ in range(3000):  # 6000 characters of path: past PATH_MAX (4096)
+            os.mkdir("d", dir_fd=fd)
+            fd, above = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+            os.close(above)
+        with open(os.open("f", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w") as f:
+            f.write("x")
+        os.symlink(str(outside), "link", dir_fd=fd)
+        os.close(fd)
+        return top
+
+    with pytest.raises((RecursionError, OSError)):  # the control: what the grader used before
+        shutil.rmtree(deep(tmp_path / "control"))
+    remove_tree(tmp_path / "control")  # what the control left (pytest's clean-up recurses too)
+    assert not (tmp_path / "control").exists()
+    remove_tree(deep(tmp_path / "work"))
+    assert not (tmp_path / "work").exists()
+    assert (outside / "keep.txt").read_text() == "the grader's"
+    remove_tree(tmp_path / "absent")  # never raises

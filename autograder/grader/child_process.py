@@ -10,13 +10,12 @@ from __future__ import annotations
 import errno
 import os
 import select
-import shutil
 import subprocess
 import time
 
 from grader.reaper import LIVE, kill_group, reap_orphans
 from grader.runtime import wire
-from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, describe_exit
+from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, describe_exit, remove_tree
 from grader.template_process import ForkedProcess, Template
 
 
@@ -72,7 +71,7 @@ class Child:
 
     def close(self) -> None:
         if self.work is not None and self.proc is None:  # the fork itself failed
-            shutil.rmtree(self.work, ignore_errors=True)
+            remove_tree(self.work)
             self.work = None
         if self.proc is None:
             return
@@ -88,7 +87,7 @@ class Child:
             except OSError:
                 pass
         self.proc = None
-        shutil.rmtree(self.work, ignore_errors=True)  # what it wrote goes with it
+        remove_tree(self.work)  # what it wrote goes with it
         self.work = None
 
     def read_events(self) -> tuple[list[tuple[str, str]], bool]:

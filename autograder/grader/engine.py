@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
 import tempfile
 import threading
 import time
@@ -24,7 +23,7 @@ from grader.questions import (BUDGET_WEIGHTS, EXTRA_CREDIT, HIDDEN_WEIGHTS, MAX_
                               load_hidden_checks, modules_of)
 from grader.reaper import become_subreaper
 from grader.runner import QuestionRunner, prepare_torch
-from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, protect_grader
+from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, protect_grader, remove_tree
 from grader.template_process import Template
 from grader.submission import (
     Submission,
@@ -188,7 +187,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         if notebook_judge is not None and notebook_judge.poll() is None:  # grade_notebook ends it; unless it never ran
             notebook_judge.kill()
             notebook_judge.wait()
-        shutil.rmtree(root, ignore_errors=True)
+        remove_tree(root)
 
 
 def early_judge():

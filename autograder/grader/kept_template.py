@@ -21,14 +21,13 @@ gives the next submission exactly what a new one would.
 """
 from __future__ import annotations
 
-import shutil
 import tempfile
 import threading
 from multiprocessing.util import Finalize
 from pathlib import Path
 
 from grader.reaper import reap_orphans
-from grader.sandbox import Limits, Scratch, child_environment
+from grader.sandbox import Limits, Scratch, child_environment, remove_tree
 from grader.template_process import Template
 
 _kept: tuple[Scratch, Template] | None = None
@@ -97,7 +96,7 @@ def confined_from_each_other(confinement: dict, user) -> bool:
 
 def discard(scratch: Scratch, template: Template) -> None:
     template.close()
-    shutil.rmtree(scratch.root, ignore_errors=True)
+    remove_tree(scratch.root)
 
 
 def discard_kept() -> None:

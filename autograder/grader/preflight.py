@@ -12,7 +12,6 @@ process (``grade_submission``: a fork and two messages).
 """
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import numpy as np
 from grader.child_process import Child
 from grader.runtime import wire
 from grader.runtime.loader import compile_package
-from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, field_switches
+from grader.sandbox import ChildFailure, GraderFailure, Limits, Scratch, field_switches, remove_tree
 from grader.template_process import Template
 
 PROBE_ALLOCATION = 1 << 30
@@ -79,7 +78,7 @@ def probe(template: Template, scratch: Scratch, limits: Limits) -> dict:
         raise GraderFailure(f"the grader's probe did not finish in the sandbox ({failure.message})") from None
     finally:
         child.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_tree(folder)
 
 
 _PASSED: dict = {}  # (field switches, limits) -> the facts of this process's probe that passed
@@ -110,7 +109,7 @@ def check_environment(limits: Limits | None = None) -> dict:
         return probe(template, scratch, limits)
     finally:
         template.close()
-        shutil.rmtree(root, ignore_errors=True)
+        remove_tree(root)
 
 
 def _error(reply: dict) -> str:

@@ -49,6 +49,45 @@ def runtime_command(module: str, *args: str) -> list[str]:
     return [sys.executable, "-E", "-s", "-B", "-m", f"{RUNTIME_PACKAGE}.{module}", *args]
 
 
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
+def remove_tree(path) -> None:
+    """Remove the folder ``path`` and everything in it, however deep; never raises. A child can
+    nest folders thousands deep (past the recursion limit of ``shutil.rmtree`` and past
+    PATH_MAX), so this descends one folder at a time relative to the one above, holding one
+    descriptor, and climbs back through ``..`` once a folder is empty."""
+    try:
+        fd = os.open(path, _DIRECTORY)
+    except OSError:  # gone already, or not a folder
+        return
+    names: list[str] = []  # the folders below ``path`` that fd is in
+    try:
+        while True:
+            below = None
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        below = entry.name
+                        break
+                    os.unlink(entry.name, dir_fd=fd)
+            if below is not None:
+                fd, above = os.open(below, _DIRECTORY, dir_fd=fd), fd
+                os.close(above)
+                names.append(below)
+            elif names:
+                fd, below = os.open("..", _DIRECTORY, dir_fd=fd), fd
+                os.close(below)
+                os.rmdir(names.pop(), dir_fd=fd)
+            else:
+                break
+        os.rmdir(path)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @dataclass
 class Limits:
     """Per-child limits; every figure appears in the feedback when it is hit."""
@@ -123,7 +162,9 @@ class Scratch:
         template has imported from, goes; pkg/ and work/ are made again, empty."""
         for entry in self.root.iterdir():
             if entry != self.runner:
-                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+                remove_tree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        if [entry.name for entry in self.root.iterdir()] != [self.runner.name]:
+            raise OSError(f"{self.root} could not be emptied")
         self._compiled, self._works = None, 0
         self._make(self.package, self.work)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 import statistics
 import tempfile
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -23,6 +22,7 @@ from grader.instructor.shards import share
 from grader.instructor.staging import stage
 from grader.machine import question_lanes
 from grader.outcome import GradeReport
+from grader.sandbox import remove_tree
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
 from grader.results import failure_json, gradescope_json, render_markdown, write_json_atomic, write_text_atomic
 from grader.submission import locate, student_name
@@ -71,7 +71,7 @@ def grade_entry(entry: Entry, student: str, seed: int | None, limits=None, lanes
     except Exception as exc:  # noqa: BLE001 - one grader failure must not lose the class's other grades
         result = GradeReport(student, error=f"{type(exc).__name__}: {exc}")
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        remove_tree(root)
     result.submission = entry.submission
     return result, gradable
 

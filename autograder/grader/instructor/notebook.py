@@ -38,7 +38,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -52,7 +51,7 @@ from grader.instructor.notebook_file import NotebookProblem, code_cells, manual_
 from grader.instructor.notebook_feedback import public_feedback
 from grader.instructor.notebook_judge import answer_names, read_test
 from grader.instructor.notebook_process import NotebookLimits, run_notebook
-from grader.sandbox import Limits, Scratch
+from grader.sandbox import Limits, Scratch, remove_tree
 from grader.template_process import Template
 
 AUTOGRADER = Path(__file__).resolve().parents[2]  # the folder that holds the grader package
@@ -307,7 +306,7 @@ def grade_notebook(notebook_path, *, deadline_seconds: float = 120, cell_seconds
         if own_template is not None:
             own_template.close()
         if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_tree(scratch)
 
 
 if __name__ == "__main__":  # PYTHONPATH=autograder python -m grader.instructor.notebook NOTEBOOK [PACKAGE_DIR]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.reaper import kill_group
-from grader.sandbox import ChildFailure, field_switches, sandbox_environment
+from grader.sandbox import ChildFailure, field_switches, sandbox_environment, remove_tree
 from grader.template_process import ForkedProcess, Template
 
 MAX_LINE_BYTES = 1 << 20
@@ -232,7 +232,7 @@ def run_notebook(cells: list, names: list[str], scratch: Path, *, package_dir, n
         todo = [None if i in outcome.skipped else c for i, c in enumerate(cells)]
         report, stuck, failure = run_once(todo, names, root, work, read_paths=read_paths, user=user,
                                           limits=limits, deadline=deadline, template=template)
-        shutil.rmtree(root, ignore_errors=True)
+        remove_tree(root)
         outcome.confinement = report["confinement"] or outcome.confinement
         if report["cells_done"] >= best_done:
             best_done = report["cells_done"]
