@@ -194,6 +194,8 @@ def grade_forms(subs: Path, out: Path) -> dict:
     broken = copy_package(SOLUTIONS, subs / "undecodable" / "conv_gemm")
     # in a string literal, unlike in a comment, Python refuses a byte that is not UTF-8
     (broken / "winograd.py").write_bytes((broken / "winograd.py").read_bytes() + b'\nNOTE = "caf\xe9"\n')
-    results = grade_folder(subs, out, seed=11, workers=2, progress=False, limits=Limits(call_seconds=5, start_seconds=20))
-    remove_tree(subs / "deep_tree")  # pytest's own clean-up recurses
+    try:
+        results = grade_folder(subs, out, seed=11, workers=2, progress=False, limits=Limits(call_seconds=5, start_seconds=20))
+    finally:
+        remove_tree(subs / "deep_tree")  # 1100 deep: shutil.rmtree recurses (tests/conftest.py)
     return {"by_name": {r.student: r for r in results}, "out": out}
