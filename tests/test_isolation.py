@@ -29,6 +29,8 @@ target = int(sys.argv[2])
 if sys.argv[3] == "confined":
     assert seccomp_filter.deny_sockets(keep_process_group=True, isolate=True)
 libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+QUEUE = f"/conv-gemm-test-{os.getpid()}".encode()
 SYS = {"ptrace": 101, "process_vm_readv": 310, "pidfd_open": 434, "pidfd_send_signal": 424, "kcmp": 312}
 
 class iovec(ctypes.Structure):
@@ -59,6 +61,15 @@ def sysv(get, remove, *size):
         getattr(libc, remove)(ident, 0, None)  # IPC_RMID
     return "reached"
 
+def kept_for_the_user(create, remove, *args):
+    """A POSIX message queue or a key in the user's keyring, removed at once: both would outlive
+    this process, readable by the next process of the same user."""
+    ident = libc.syscall(create, *args)
+    if ident < 0:
+        return "refused" if ctypes.get_errno() == errno.EPERM else "reached"
+    remove(ident)
+    return "reached"
+
 def read_target():
     buf = ctypes.create_string_buffer(8)
     local, remote = iovec(ctypes.addressof(buf), 8), iovec(0x10000, 8)  # any address: EFAULT still means "reached"
@@ -79,6 +90,9 @@ out = {
     "System V segment": sysv("shmget", "shmctl", 1 << 20),
     "System V message queue": sysv("msgget", "msgctl"),  # 16 KiB of kernel memory each, 32000 of them
     "System V semaphore set": sysv("semget", "semctl", 32000),  # 2 MiB of kernel memory each, 32000 of them
+    "POSIX message queue": kept_for_the_user(240, lambda fd: (os.close(fd), libc.syscall(241, QUEUE)), QUEUE, os.O_CREAT | os.O_RDWR, 0o600, None),
+    "key in the user's keyring": kept_for_the_user(248, lambda key: libc.syscall(250, 21, key),  # KEYCTL_INVALIDATE
+                                                   b"user", b"conv-gemm-test", b"x" * 16, 16, ctypes.c_int(-4)),  # KEY_SPEC_USER_KEYRING
     # a pipe whose owner is another process: each byte written sends that process F_SETSIG's signal
     "SIGIO owner other": call(lambda: fcntl.fcntl(os.pipe()[0], fcntl.F_SETOWN, target)),
     "SIGIO owner other group": call(lambda: fcntl.fcntl(os.pipe()[0], fcntl.F_SETOWN, -os.getpgid(target))),

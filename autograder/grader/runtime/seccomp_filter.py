@@ -17,6 +17,8 @@ writing another process's memory, no pidfds, no renicing, re-pinning or re-limit
 process; and no shared memory, which no memory limit counts (``memfd_create``, System V
 segments, shared anonymous mappings), nor System V message queues and semaphore sets (kernel
 memory no limit counts either: 32000 semaphore sets of 2 MiB each, and they outlive the process),
+nor POSIX message queues and kernel keys (they outlive the process too, kept for its user: a
+channel from one child, or one submission, to the next),
 nor stack mappings (``MAP_GROWSDOWN``, ``mremap``: memory ``RLIMIT_DATA`` does not count); no
 signal through a file's owner (``fcntl(F_SETOWN)``: SIGIO, or any signal with F_SETSIG, goes to
 the owner with only a same-user check); and no change to the metadata of files (``chmod``,
@@ -43,7 +45,8 @@ LIMIT_CALLS = ("setrlimit",)
 # with isolate=True: calls that reach another process or share memory outside every limit
 OTHER_PROCESS_CALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_open", "pidfd_send_signal",
                        "tkill", "perf_event_open", "memfd_create", "memfd_secret", "shmget", "msgget", "semget",
-                       "mremap")  # mremap: moving the stack's lowest page makes memory no limit counts (realloc falls back)
+                       "mremap",  # mremap: moving the stack's lowest page makes memory no limit counts (realloc falls back)
+                       "mq_open", "add_key", "request_key", "keyctl")  # kept by the kernel for the user, after the process
 SELF_ONLY = {"kill": (0,), "setpriority": (0, 1), "ioprio_set": (1,), "sched_setaffinity": (0,), "sched_setscheduler": (0,),
              "sched_setparam": (0,), "sched_setattr": (0,), "prlimit64": (0,), "migrate_pages": (0,), "move_pages": (0,),
              "get_robust_list": (0,)}
