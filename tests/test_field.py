@@ -4,9 +4,10 @@
   (GRADER_NO_SECCOMP), a CUDA build of torch (GRADER_TEMPLATE_RESERVE: 8 GiB of reserved address
   space in the template, as such a build maps at import): the reference and an independent
   correct package keep every point;
-- a class graded beside a signal thrower (as root and as an ordinary user) and beside a
-  shared-memory hog under Gradescope's 768 MiB: every honest score kept, every results.json
-  written, the attacker gains nothing;
+- a class graded beside a signal thrower (as root and as an ordinary user) and beside memory
+  hogs under Gradescope's 768 MiB: every honest score kept, every results.json written, the
+  attacker gains nothing, and checks the kernel's OOM killer ended are flagged, not graded in
+  silence;
 - a broken environment: the preflight stops `grade` and `check` with the cause (exit 3), and
   run_autograder's results.json says the submission was not graded.
 
@@ -160,17 +161,27 @@ def test_signal_throwers_cost_no_one_anything(as_user, reference_total, tmp_path
 @pytest.mark.slow
 @pytest.mark.exclusive  # its attack loads the CPUs: alone, after the background gradings
 @needs_pid_namespace
-def test_shared_memory_hog_under_gradescopes_memory_costs_no_one_anything(reference_total, tmp_path):
+def test_memory_hogs_under_gradescopes_memory_cost_no_one_anything(reference_total, tmp_path):
+    """Two attackers in a 768 MiB container: one holds memory that no per-process limit counts
+    (refused), one writes 1 GiB within its allowance (the kernel's OOM killer ends its children).
+    The honest students keep every point; the second attacker's killed checks are flagged as the
+    machine's lack of memory and the run exits 3, rather than passing as the student's crashes."""
     from autograder_runs import DefaultContainer
+    from grader.instructor.records import OUT_OF_MEMORY, load
 
     container = DefaultContainer(f"conv-gemm-field-{os.getpid()}")
     try:
         for leftover in Path("/dev/shm").glob("conv-gemm-hog-*"):  # an earlier run's, had confinement failed
             leftover.unlink()
-        folder, out = _class(tmp_path / "class", "shared_memory_hog.py"), tmp_path / "out"
+        folder, out = _class(tmp_path / "class", "shared_memory_hog.py", "memory_toucher.py"), tmp_path / "out"
         proc = _grade_class(folder, out, wrap=container.wrap, workers=1)  # as Gradescope: one grading at a time
-        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        assert proc.returncode == 3, (proc.stdout + proc.stderr)[-3000:]
+        assert "the grading machine ran out of memory" in proc.stderr and "attacker_memory_toucher" in proc.stderr
         _assert_honest_kept_everything(folder, out, reference_total)
+        flagged = {r.student for r in load(out)[1] if OUT_OF_MEMORY in r.flags}
+        assert flagged == {"attacker_memory_toucher"}, flagged
+        assert container.oom_kills() > 0
+        assert "attacker_memory_toucher" in (out / "needs_look.csv").read_text()
         assert not container.leftover()
         assert not list(Path("/dev/shm").glob("conv-gemm-hog-*")), "the hog wrote into /dev/shm"
     finally:

@@ -99,3 +99,35 @@ def test_exit_status_says_when_the_grader_failed_or_nothing_was_gradable(capsys)
     assert _verdict([*nothing, record("c", 3, {})]) == 0
     assert _verdict([record("c", 3, {}), record("d", 0, {}, status="grader error")]) == 3
     assert "grader failed on 1 submission(s)" in capsys.readouterr().err
+
+
+def test_a_check_killed_while_the_machine_ran_out_of_memory_is_flagged_and_fails_the_run(capsys):
+    """The kernel's out-of-memory killer ends a child with SIGKILL, which reads as the student's
+    crash: while the machine was short of memory, that verdict may be the machine's."""
+    from grader.cli import _verdict
+    from grader.instructor.records import OUT_OF_MEMORY, mark_out_of_memory
+    from grader.outcome import CheckOutcome, GradeReport, QuestionOutcome
+
+    def report(feedback):
+        checks = [CheckOutcome("values", public=True, passed=True),
+                  CheckOutcome("gradients", public=False, passed=False, feedback=feedback)]
+        return GradeReport(student="s", questions={"backward": QuestionOutcome(max_score=12, checks=checks)})
+
+    killed, wrong = record("killed", 6, {}), record("wrong", 6, {})
+    mark_out_of_memory(killed, report("conv2d_backward crashed: signal 9 (SIGKILL)"), kills=4)
+    mark_out_of_memory(wrong, report("dx differs from torch.autograd by 0.5"), kills=4)  # the control: a wrong answer
+    assert OUT_OF_MEMORY in killed.flags and "backward/gradients" in killed.flags and "4 process(es)" in killed.flags
+    assert any(OUT_OF_MEMORY in reason for reason in killed.look_reasons())  # needs_look.csv lists it
+    assert wrong.flags == ""
+    assert _verdict([wrong]) == 0
+    assert _verdict([killed, wrong]) == 3
+    err = capsys.readouterr().err
+    assert "ran out of memory" in err and "lists them): killed. Regrade" in err and "--workers 1" in err
+
+
+@pytest.mark.parametrize("workers", ["0", "-2", "two"])
+def test_workers_must_be_a_positive_number(workers, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["grade", str(tmp_path), "--workers", workers])
+    assert stop.value.code == 2
+    assert f"must be a whole number of at least 1, got {workers!r}" in capsys.readouterr().err

@@ -67,3 +67,59 @@ def test_a_container_that_sees_only_its_own_part_of_the_hierarchy(tmp_path, monk
 def test_this_machine_reads_without_error():
     assert machine.usable_cpus() > 0
     assert machine.question_lanes() in (1, 2)
+
+
+def _memory(tmp_path, monkeypatch, available_mib: int, vmstat_kills: int = 0):
+    (tmp_path / "meminfo").write_text(f"MemTotal:       {4 * available_mib * 1024} kB\nMemAvailable:   {available_mib * 1024} kB\n")
+    (tmp_path / "vmstat").write_text(f"pgfault 123\noom_kill {vmstat_kills}\n")
+    monkeypatch.setattr(machine, "MEMINFO", tmp_path / "meminfo")
+    monkeypatch.setattr(machine, "VMSTAT", tmp_path / "vmstat")
+
+
+@pytest.mark.parametrize("limit_mib, cpus, quota, workers", [
+    (768, 32, "50000", 1),  # Gradescope-like: the host's 32 CPUs show, half a CPU and 768 MiB bind
+    (768, 2, "-1", 1),  # two CPUs, but memory for one worker: two had 139 children killed for memory
+    (1536, 2, "-1", 2),
+    (1536, 8, "-1", 2),  # memory, not CPUs, decides
+    (None, 4, "150000", 1),  # a quota of 1.5 CPUs: one whole CPU
+    (None, 4, "-1", 4),
+])
+def test_default_workers_fit_the_cpus_and_the_memory(tmp_path, monkeypatch, limit_mib, cpus, quota, workers):
+    files = {"cpu/cpu.cfs_quota_us": quota, "cpu/cpu.cfs_period_us": "100000",
+             "memory/memory.limit_in_bytes": str((limit_mib << 20) if limit_mib else 2**63 - 4096)}
+    _tree(tmp_path / "cg", monkeypatch, {"cpu": "/", "memory": "/"}, files, cpus=cpus)
+    _memory(tmp_path, monkeypatch, available_mib=16384)
+    assert machine.grading_workers() == (workers, None)
+
+
+def test_the_machines_free_memory_bounds_the_workers_without_a_cgroup(tmp_path, monkeypatch):
+    _tree(tmp_path / "cg", monkeypatch, {}, {}, cpus=16)
+    _memory(tmp_path, monkeypatch, available_mib=2000)  # a laptop with 16 threads and 2 GB free
+    assert machine.grading_workers() == (3, None)
+
+
+def test_more_workers_than_the_memory_holds_are_kept_with_a_warning(tmp_path, monkeypatch):
+    _tree(tmp_path / "cg", monkeypatch, {"memory": "/"}, {"memory/memory.limit_in_bytes": str(768 << 20)}, cpus=2)
+    _memory(tmp_path, monkeypatch, available_mib=16384)
+    workers, warning = machine.grading_workers(2)
+    assert workers == 2  # the instructor's choice stands
+    assert "2 workers need about 1280 MiB" in warning and "768 MiB available" in warning and "1 worker(s) would fit" in warning
+    assert machine.grading_workers(1) == (1, None)
+
+
+def test_oom_kills_add_the_cgroups_and_the_machines_counters(tmp_path, monkeypatch):
+    _tree(tmp_path / "cg", monkeypatch, {"memory": "/docker/abc", "": "/job"},
+          {"memory/docker/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n",
+           "memory/docker/abc/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n",
+           "job/memory.events": "low 0\nhigh 0\nmax 7\noom 2\noom_kill 2\n"}, cpus=2)
+    _memory(tmp_path, monkeypatch, available_mib=1024, vmstat_kills=5)
+    assert machine.oom_kills() == 3 + 1 + 2 + 5
+    (tmp_path / "vmstat").write_text("oom_kill 6\n")
+    assert machine.oom_kills() == 3 + 1 + 2 + 6  # one more kill anywhere shows as a difference
+
+
+def test_this_machine_reads_its_memory_without_error():
+    assert machine.oom_kills() >= 0
+    assert machine.available_memory() > 0
+    workers, warning = machine.grading_workers()
+    assert workers >= 1 and warning is None

@@ -23,7 +23,8 @@ def main(argv=None) -> int:
     g.add_argument("--out", type=Path, default=Path("grades"))
     g.add_argument("--seed", type=int, default=None,
                    help="one seed for every submission (default: each student's own, derived from the folder name)")
-    g.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: the number of cores)")
+    g.add_argument("--workers", type=_positive, default=None,
+                   help="parallel worker processes (default: one per usable CPU, as many as the memory holds)")
     g.add_argument("--layout", default=None, help="how the class folder is laid out: plain, canvas, moodle, blackboard, "
                    "gradescope, classroom (default: recognised from the names in it)")
     g.add_argument("--shard", default=None, metavar="K/N",
@@ -64,16 +65,24 @@ def main(argv=None) -> int:
     return cmd_gradescope(args)
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def cmd_grade(args) -> int:
     """Exit 0 when every submission was graded; 1 when nothing gradable was found in the whole class
     (the gradebook is still written); 2 when the class folder, an option or the machine's
     confinement is wrong, before grading anything; 3 when the grader failed: it cannot run here
-    (the preflight), or it failed on a submission (that row says 'grader error')."""
+    (the preflight), it failed on a submission (that row says 'grader error'), or the machine
+    ran out of memory and a check died of it (flagged in needs_look.csv)."""
     from grader.access import SandboxUnavailable, sandbox_user
     from grader.instructor import compare, records
     from grader.instructor.gradebook import grade_folder, summary_table
     from grader.instructor.layouts import ClassFolderError
     from grader.instructor.shards import parse_shard
+    from grader.machine import grading_workers
 
     try:
         shard = parse_shard(args.shard) if args.shard else None
@@ -95,9 +104,12 @@ def cmd_grade(args) -> int:
     if missing:
         os.environ["GRADER_ALLOWED_UNCONFINED"] = "; ".join(missing)  # recorded in every submission's environment
         print(f"warning: grading without confinement ({'; '.join(missing)}), as --allow-unconfined asks", file=sys.stderr)
+    workers, warning = grading_workers(args.workers)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     start = time.monotonic()
     try:
-        grade_folder(args.submissions, args.out, seed=args.seed, workers=args.workers, progress=sys.stderr.isatty(),
+        grade_folder(args.submissions, args.out, seed=args.seed, workers=workers, progress=sys.stderr.isatty(),
                      layout=args.layout, shard=shard, assignment=args.assignment)
     except ClassFolderError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -115,12 +127,19 @@ def cmd_grade(args) -> int:
 
 
 def _verdict(rows, whole_class: bool = True) -> int:
-    from grader.instructor.records import GRADER_ERROR, NOTHING
+    from grader.instructor.records import GRADER_ERROR, NOTHING, OUT_OF_MEMORY
 
     failed = [r for r in rows if r.status == GRADER_ERROR]
     if failed:
         print(f"\nerror: the grader failed on {len(failed)} submission(s), which are NOT graded (grades.csv says 'grader "
               "error'; not the students' fault): " + "; ".join(f"{r.student}: {r.error}" for r in failed[:5]), file=sys.stderr)
+        return 3
+    starved = [r for r in rows if OUT_OF_MEMORY in r.flags]
+    if starved:
+        print(f"\nerror: the grading machine ran out of memory: checks of {len(starved)} submission(s) failed because the "
+              "kernel killed their process, which may be the machine's fault and not the students' (needs_look.csv lists "
+              "them): " + ", ".join(r.student for r in starved[:10]) + ". Regrade them with fewer workers (--workers 1) "
+              "or on a machine with more memory.", file=sys.stderr)
         return 3
     if whole_class and rows and all(r.status == NOTHING for r in rows):  # a shard's share may be only such students
         print("\nerror: nothing gradable was found in any submission (no assignment files, no notebook). "

@@ -12,9 +12,15 @@ import os
 from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+MEMINFO, VMSTAT = Path("/proc/meminfo"), Path("/proc/vmstat")
 LANE_MEMORY_BYTES = 1536 << 20
 """Below this memory limit questions are graded one at a time (two children and their stand-ins
 at once would crowd a 768 MiB container)."""
+WORKER_MEMORY_BYTES = 640 << 20
+"""Memory for one worker of ``grader grade``: its template with torch, its children and the
+notebook's processes. Measured (bench/grading_speed.py, the sample class, memory cgroup's peak):
+657 MiB for the whole tree with one worker, 1070 MiB with two; two workers under 768 MiB had
+their children killed for memory 139 times."""
 
 
 def _own_cgroups() -> dict[str, str]:
@@ -98,3 +104,49 @@ def question_lanes(processes: int = 1) -> int:
     if memory is not None and memory // max(processes, 1) < LANE_MEMORY_BYTES:
         return 1
     return 2 if usable_cpus() / max(processes, 1) >= 2 else 1
+
+
+def oom_kills() -> int:
+    """Processes the kernel has killed for lack of memory so far, in this process's memory cgroups
+    (v1 ``memory.oom_control``, v2 ``memory.events``; each counts its whole subtree) and on the
+    whole machine (``/proc/vmstat``); only a difference between two readings means anything."""
+    cgroups, total = _own_cgroups(), 0
+    places = []
+    if "memory" in cgroups:
+        places += [(folder / "memory.oom_control") for folder in _chain(CGROUP_ROOT / "memory", cgroups["memory"])]
+    if "" in cgroups:
+        places += [(folder / "memory.events") for folder in _chain(CGROUP_ROOT, cgroups[""])]
+    places.append(VMSTAT)
+    for place in places:
+        for line in (_read(place) or "").splitlines():
+            fields = line.split()
+            if len(fields) == 2 and fields[0] == "oom_kill" and fields[1].isdigit():
+                total += int(fields[1])
+    return total
+
+
+def available_memory() -> int | None:
+    """Bytes this process's tree may still use: the smaller of its cgroups' limit and the
+    machine's ``MemAvailable``; None where neither can be read."""
+    found = [m for m in (cgroup_memory(),) if m is not None]
+    for line in (_read(MEMINFO) or "").splitlines():
+        fields = line.split()
+        if len(fields) >= 2 and fields[0] == "MemAvailable:" and fields[1].isdigit():
+            found.append(int(fields[1]) * 1024)
+    return min(found) if found else None
+
+
+def grading_workers(requested: int | None = None) -> tuple[int, str | None]:
+    """How many workers ``grader grade`` runs, and a warning when ``requested`` is more than the
+    memory holds. By default one per usable CPU (affinity and CPU quota, not the host's count
+    that a container reports), at most one per WORKER_MEMORY_BYTES of available memory."""
+    memory = available_memory()
+    fits = None if memory is None else max(1, memory // WORKER_MEMORY_BYTES)
+    if requested is None:
+        workers = max(1, int(usable_cpus()))
+        return (workers if fits is None else min(workers, fits)), None
+    if fits is not None and requested > fits:
+        return requested, (f"{requested} workers need about {requested * WORKER_MEMORY_BYTES >> 20} MiB, and this machine "
+                           f"has {memory >> 20} MiB available: children may be killed for memory, and their checks then "
+                           f"fail for the machine's sake. {fits} worker(s) would fit (the default).")
+    return requested, None

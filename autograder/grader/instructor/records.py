@@ -61,6 +61,22 @@ def flags_of(result: GradeReport) -> str:
     return "; ".join(found)[:2000]
 
 
+OUT_OF_MEMORY = "killed while the grading machine ran out of memory"
+"""The flag's words (gradebook, needs_look.csv, ``grader grade``'s exit status 3)."""
+
+
+def mark_out_of_memory(record: Record, report: GradeReport, kills: int) -> None:
+    """Flag ``record`` when a check of ``report`` failed because its process was killed (SIGKILL,
+    not sent by the grader's time limits) while the kernel killed ``kills`` processes for memory:
+    that check may have failed for the machine's sake, not the student's."""
+    killed = [f"{q}/{c.name}" for q, e in report.questions.items() for c in e.checks
+              if not c.passed and "signal 9" in c.feedback]
+    if killed:
+        flag = (f"{OUT_OF_MEMORY} ({kills} process(es) killed for memory during this grading): {', '.join(killed)}; "
+                "regrade with fewer workers or more memory")
+        record.flags = "; ".join(part for part in (flag, record.flags) if part)[:2000]
+
+
 def max_total_of(questions) -> float:
     wanted = [q for q in QUESTION_IDS if questions is None or q in questions]
     return float(sum(POINTS[q] for q in wanted if q not in EXTRA_CREDIT))
