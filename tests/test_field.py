@@ -182,6 +182,8 @@ def test_memory_hogs_under_gradescopes_memory_cost_no_one_anything(reference_tot
         assert flagged == {"attacker_memory_toucher"}, flagged
         assert container.oom_kills() > 0
         assert "attacker_memory_toucher" in (out / "needs_look.csv").read_text()
+        toucher = json.dumps(_rows(folder, out)["attacker_memory_toucher"])
+        assert "The grading machine ran out of memory while this ran" in toucher  # what the student reads
         assert not container.leftover()
         assert not list(Path("/dev/shm").glob("conv-gemm-hog-*")), "the hog wrote into /dev/shm"
     finally:

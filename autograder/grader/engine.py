@@ -17,7 +17,7 @@ from grader import kept_template, preflight, static
 from grader.access import read_paths, sandbox_user
 from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
-from grader.machine import question_lanes
+from grader.machine import oom_kills, question_lanes
 from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
 from grader.questions import (BUDGET_WEIGHTS, EXTRA_CREDIT, HIDDEN_WEIGHTS, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of,
                               load_hidden_checks, modules_of)
@@ -85,7 +85,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
     (default: machine.question_lanes(), two with two free CPUs, else one). Verdicts do not depend
     on it: every check's inputs come from the seed and its id, and each question its own children.
     """
-    started = time.monotonic()
+    started, kills_before = time.monotonic(), oom_kills()
     end = started + budget_seconds
     source = Path(source)
     limits = limits or Limits()
@@ -162,6 +162,8 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             results["notebook"] = grade_notebook_question(sub, scratch, limits, budget.deadline("notebook"), notebook_template,
                                                           notebook_judge)
         results = {q: results[q] for q in wanted}
+        if oom_kills() > kills_before:
+            explain_out_of_memory(results)
         failed = [f"{q}: {e.grader_errors[0]}" for q, e in results.items() if e.grader_errors]
         keep_template = not failed and kept_template.confined_from_each_other(confinement, user)
         return GradeReport(
@@ -188,6 +190,20 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             notebook_judge.kill()
             notebook_judge.wait()
         remove_tree(root)
+
+
+OUT_OF_MEMORY_NOTE = ("The grading machine ran out of memory while this ran, and the kernel ended the process "
+                      "(signal 9). If your code needs much memory (an autograder container may have as little as "
+                      "768 MiB), use less; otherwise it is not your code's fault: tell the course staff.")
+
+
+def explain_out_of_memory(results: dict[str, QuestionOutcome]) -> None:
+    """The kernel killed processes for memory while this submission was graded: a check whose
+    process died of SIGKILL says so, where it would read as the student's own crash."""
+    for entry in results.values():
+        for check in entry.checks:
+            if not check.passed and "signal 9" in check.feedback and OUT_OF_MEMORY_NOTE not in check.feedback:
+                check.feedback = f"{check.feedback}\n{OUT_OF_MEMORY_NOTE}"
 
 
 def early_judge():
