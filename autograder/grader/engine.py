@@ -18,7 +18,7 @@ from grader.access import read_paths, sandbox_user
 from grader.checks import CheckFailed, Context, seeded_rng
 from grader.common import ForbiddenUse
 from grader.machine import oom_kills, question_lanes
-from grader.outcome import CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
+from grader.outcome import OUT_OF_MEMORY_NOTE, CheckOutcome, GradeReport, NotebookReport, QuestionOutcome
 from grader.questions import (BUDGET_WEIGHTS, EXTRA_CREDIT, HIDDEN_WEIGHTS, MAX_TOTAL, POINTS, QUESTION_IDS, functions_of,
                               load_hidden_checks, modules_of)
 from grader.reaper import become_subreaper
@@ -190,11 +190,6 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
             notebook_judge.kill()
             notebook_judge.wait()
         remove_tree(root)
-
-
-OUT_OF_MEMORY_NOTE = ("The grading machine ran out of memory while this ran, and the kernel ended the process "
-                      "(signal 9). If your code needs much memory (an autograder container may have as little as "
-                      "768 MiB), use less; otherwise it is not your code's fault: tell the course staff.")
 
 
 def explain_out_of_memory(results: dict[str, QuestionOutcome]) -> None:

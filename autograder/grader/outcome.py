@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+OUT_OF_MEMORY_NOTE = ("The grading machine ran out of memory while this ran, and the kernel ended the process "
+                      "(signal 9). If your code needs much memory (an autograder container may have as little as "
+                      "768 MiB), use less; otherwise it is not your code's fault: tell the course staff.")
+"""Added by the engine to a check whose process died of SIGKILL while the kernel killed processes
+for memory; the gradebook flags such checks (records.mark_out_of_memory)."""
+
+
 @dataclass
 class CheckOutcome:
     """One check's verdict and its share of the question's points."""

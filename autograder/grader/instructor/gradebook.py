@@ -20,7 +20,7 @@ from grader.instructor.layouts import Entry, read_class
 from grader.instructor.records import GRADED, Record, mark_out_of_memory, record_of
 from grader.instructor.shards import share
 from grader.instructor.staging import stage
-from grader.machine import grading_workers, oom_kills, question_lanes
+from grader.machine import grading_workers, question_lanes
 from grader.outcome import GradeReport
 from grader.sandbox import remove_tree
 from grader.questions import EXTRA_CREDIT, MAX_TOTAL, POINTS, QUESTION_IDS
@@ -146,14 +146,10 @@ def grade_folder(folder: Path, out: Path, *, seed: int | None = None, workers: i
     records: list[Record] = []
     bar = _progress(len(entries)) if progress and entries else None
 
-    kills_before = oom_kills()
-
     def done(entry: Entry, name: str, report: GradeReport, gradable: bool) -> None:
         reports.append(report)
         records.append(record_of(report, entry, name, gradable=gradable, questions=questions))
-        kills = oom_kills() - kills_before
-        if kills:  # the kernel killed processes for memory during this grading: flag the checks that died so
-            mark_out_of_memory(records[-1], report, kills)
+        mark_out_of_memory(records[-1], report)
         data = failure_json(report.error) if report.error else gradescope_json(report, extra=report.seed_record)
         write_json_atomic(out / name / "results.json", data)
         # the student's report as it reads once grades are published (hidden checks: property only)

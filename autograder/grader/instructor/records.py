@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.instructor.layouts.entry import Entry
-from grader.outcome import GradeReport
+from grader.outcome import OUT_OF_MEMORY_NOTE, GradeReport
 from grader.questions import EXTRA_CREDIT, POINTS, QUESTION_IDS
 
 GRADED, GRADER_ERROR, NOTHING = "graded", "grader error", "nothing gradable"
@@ -65,15 +65,14 @@ OUT_OF_MEMORY = "killed while the grading machine ran out of memory"
 """The flag's words (gradebook, needs_look.csv, ``grader grade``'s exit status 3)."""
 
 
-def mark_out_of_memory(record: Record, report: GradeReport, kills: int) -> None:
-    """Flag ``record`` when a check of ``report`` failed because its process was killed (SIGKILL,
-    not sent by the grader's time limits) while the kernel killed ``kills`` processes for memory:
-    that check may have failed for the machine's sake, not the student's."""
+def mark_out_of_memory(record: Record, report: GradeReport) -> None:
+    """Flag ``record`` when a check of ``report`` failed because its process was killed while the
+    kernel killed processes for memory (the engine's OUT_OF_MEMORY_NOTE): that check may have
+    failed for the machine's sake, not the student's."""
     killed = [f"{q}/{c.name}" for q, e in report.questions.items() for c in e.checks
-              if not c.passed and "signal 9" in c.feedback]
+              if not c.passed and OUT_OF_MEMORY_NOTE in c.feedback]
     if killed:
-        flag = (f"{OUT_OF_MEMORY} ({kills} process(es) killed for memory during this grading): {', '.join(killed)}; "
-                "regrade with fewer workers or more memory")
+        flag = f"{OUT_OF_MEMORY}: {', '.join(killed)}; regrade with fewer workers or more memory"
         record.flags = "; ".join(part for part in (flag, record.flags) if part)[:2000]
 
 
