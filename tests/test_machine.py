@@ -1,5 +1,5 @@
-"""grader.machine: CPU quotas and memory limits read from fake cgroup trees (v1 and v2), and the
-number of question lanes they give."""
+"""grader.machine: CPU quotas, memory limits and OOM-kill counters read from fake cgroup trees (v1
+and v2) and /proc files, and the question lanes and grading workers they give."""
 from __future__ import annotations
 
 import pytest
@@ -103,7 +103,7 @@ def test_more_workers_than_the_memory_holds_are_kept_with_a_warning(tmp_path, mo
     _memory(tmp_path, monkeypatch, available_mib=16384)
     workers, warning = machine.grading_workers(2)
     assert workers == 2  # the instructor's choice stands
-    assert "2 workers need about 1280 MiB" in warning and "768 MiB available" in warning and "1 worker(s) would fit" in warning
+    assert "2 workers need about 1280 MiB" in warning and "768 MiB available" in warning and "At most 1 would fit" in warning
     assert machine.grading_workers(1) == (1, None)
 
 

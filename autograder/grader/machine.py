@@ -1,5 +1,7 @@
-"""What this machine lets one grading process use: CPUs (affinity and any cgroup CPU quota) and
-memory (any cgroup memory limit), and so how many questions it grades at once.
+"""What this machine lets the grader use: CPUs (affinity and any cgroup CPU quota) and memory
+(any cgroup memory limit, the free memory), and so how many questions one grading process grades
+at once and how many workers ``grader grade`` runs; and how many processes the kernel has killed
+for lack of memory (a check that died so may not have failed by the student's doing).
 
 Gradescope's containers get half a CPU and 768 MiB through cgroups; a laptop or CI runner has
 neither limit. Both cgroup layouts are read: v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``,
@@ -148,5 +150,5 @@ def grading_workers(requested: int | None = None) -> tuple[int, str | None]:
     if fits is not None and requested > fits:
         return requested, (f"{requested} workers need about {requested * WORKER_MEMORY_BYTES >> 20} MiB, and this machine "
                            f"has {memory >> 20} MiB available: children may be killed for memory, and their checks then "
-                           f"fail for the machine's sake. {fits} worker(s) would fit (the default).")
+                           f"fail for the machine's sake. At most {fits} would fit (leave out --workers for that).")
     return requested, None
