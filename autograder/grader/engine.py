@@ -156,7 +156,7 @@ def grade_submission(source: Path, *, seed: int = DEFAULT_SEED, include_hidden: 
         results = {q: outcome for q, (outcome, _) in graded.items()}
         landlock = max((abi[0] for _, abi in graded.values()), default=0)
         seccomp = any(abi[1] for _, abi in graded.values())
-        if "notebook" in wanted:  # last, after the package template is gone: the two never hold memory at once
+        if "notebook" in wanted:  # last; a notebook runs after the package template is gone (the two never hold memory at once)
             if sub.notebook is not None:
                 template.close()
             results["notebook"] = grade_notebook_question(sub, scratch, limits, budget.deadline("notebook"), notebook_template,

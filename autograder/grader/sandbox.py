@@ -161,8 +161,12 @@ class Scratch:
         """Empty it for the next submission (kept_template): everything but runner/, which the
         template has imported from, goes; pkg/ and work/ are made again, empty."""
         for entry in self.root.iterdir():
-            if entry != self.runner:
-                remove_tree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            if entry == self.runner:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                remove_tree(entry)
+            else:
+                entry.unlink()
         if [entry.name for entry in self.root.iterdir()] != [self.runner.name]:
             raise OSError(f"{self.root} could not be emptied")
         self._compiled, self._works = None, 0
